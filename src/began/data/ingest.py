@@ -1,0 +1,73 @@
+"""``load_images``: the one call that turns any supported source into a training array."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+
+from began.data import cache
+from began.data.decode import decode_arrays, decode_files
+from began.data.errors import DataError
+from began.data.preprocess import Params
+from began.data.readers import Source, describe_source, resolve_source
+
+MAX_NAMED = 3  # broken files named in the warning; the rest are only counted
+
+
+def load_images(
+    source: str | os.PathLike[str] | None,
+    *,
+    image_size: int,
+    channels: int,
+    crop: tuple[int, int, int, int] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    workers: int = 0,
+    progress: bool = True,
+) -> np.ndarray:
+    """Return every usable image of ``source`` as uint8 ``(N, image_size, image_size, channels)``.
+
+    ``source`` is a folder of images (searched recursively), a ``.zip`` of images, a ``.npy`` or
+    ``.npz`` uint8 array, an IDX file, a folder of IDX files, or None for the embedded
+    Fashion-MNIST test split. ``channels`` is 1 (greyscale) or 3 (RGB). ``crop`` is an optional
+    ``(left, top, width, height)`` box cut from every image before the centred square crop and
+    the resize. The result is cached under ``cache_dir`` (default ``$BEGAN_CACHE`` or
+    ``~/.cache/began``) and reused while the source and parameters are unchanged.
+
+    ``workers`` > 0 decodes image files in that many processes (0: in this process); the output
+    order is the same either way. ``progress`` shows a progress bar on stderr.
+
+    Unreadable image files are skipped with one warning. Raises DataError when the source is
+    missing or unsupported, when nothing usable remains, or when a parameter is invalid.
+    """
+    params = Params.checked(image_size, channels, crop)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise DataError(f"workers must be an integer >= 0, got {workers!r}")
+    src = resolve_source(source)
+    cache_path = cache.cache_file(cache_dir, src, params)
+    images = cache.load(cache_path, params)
+    if images is None:
+        images = _decode(src, source, params, workers=workers, progress=progress)
+        cache.save(cache_path, images)
+    return images
+
+
+def _decode(
+    src: Source, source: object, params: Params, *, workers: int, progress: bool
+) -> np.ndarray:
+    label = describe_source(source)
+    desc = "embedded" if src.path is None else src.path.name
+    if src.is_array:
+        return decode_arrays(src, params, progress=progress, desc=desc)
+    images, skipped = decode_files(src, params, workers=workers, progress=progress, desc=desc)
+    if not len(images):
+        raise DataError(f"{label}: no usable image ({len(skipped)} unreadable file(s))")
+    if skipped:
+        named = ", ".join(f"{name} ({reason})" for name, reason in skipped[:MAX_NAMED])
+        more = f" and {len(skipped) - MAX_NAMED} more" if len(skipped) > MAX_NAMED else ""
+        warnings.warn(
+            f"{label}: skipped {len(skipped)} unreadable image file(s): {named}{more}",
+            stacklevel=3,
+        )
+    return images

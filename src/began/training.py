@@ -1,0 +1,337 @@
+"""The BEGAN trainer: one step, the stopping rule, logging, snapshots and resume.
+
+One step (arXiv 1703.10717, section 3.3):
+
+1. update D on L_D = L(x) - k_t L(G(z_D)), with G frozen;
+2. update G on L_G = L(G(z_G)), with D's weights frozen but its graph open, so G's
+   gradient flows through the autoencoder;
+3. update k_t and M_global from L(x) and L(G(z_G)); feed M to the lr schedule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .config import TrainConfig
+from .data import describe_source, load_images
+from .data.loader import BatchLoader
+from .equilibrium import EquilibriumController, reconstruction_loss
+from .images import save_grid
+from .models import Discriminator, Generator, residual_carry, set_residual_carry
+from .run_folder import RunFolder, checkpoint_path, new_run_folder
+from .schedule import PlateauHalving
+
+NUM_FIXED_SAMPLES = 64
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on (for example the losses became NaN); saved state is intact."""
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise TrainingError(f"--device {name}: CUDA is not available on this machine")
+    return device
+
+
+def build_generator(config: TrainConfig) -> Generator:
+    return Generator(
+        config.image_size, config.channels, config.num_filters, config.z_dim, config.repeat,
+        config.skip,
+    )  # fmt: skip
+
+
+def build_discriminator(config: TrainConfig) -> Discriminator:
+    return Discriminator(
+        config.image_size, config.channels, config.num_filters, config.h_dim, config.repeat,
+        config.skip,
+    )  # fmt: skip
+
+
+def sample_z(count: int, z_dim: int, generator: torch.Generator, device: torch.device):
+    """The BEGAN prior: z uniform in [-1, 1]^z_dim."""
+    return torch.rand(count, z_dim, generator=generator, device=device).mul_(2.0).sub_(1.0)
+
+
+@dataclass
+class StepLosses:
+    """Per-step values, kept on the device until the trainer logs them."""
+
+    loss_real: torch.Tensor
+    loss_fake: torch.Tensor
+    k: torch.Tensor
+    measure: torch.Tensor
+
+    def stacked(self) -> torch.Tensor:
+        return torch.stack([self.loss_real, self.loss_fake, self.k, self.measure])
+
+
+class Trainer:
+    """Owns the networks, optimisers, controller, schedule and data order of one run."""
+
+    def __init__(self, config: TrainConfig, images: np.ndarray, run: RunFolder):
+        if config.channels != images.shape[-1]:
+            raise ValueError(f"config has {config.channels} channels, images {images.shape}")
+        self.config = config
+        self.run = run
+        self.device = resolve_device(config.device)
+        torch.manual_seed(config.seed)
+        self.generator = build_generator(config).to(self.device, memory_format=torch.channels_last)
+        self.discriminator = build_discriminator(config).to(
+            self.device, memory_format=torch.channels_last
+        )
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), config.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), config.lr, betas=betas)
+        self.controller = EquilibriumController(config.gamma, config.lambda_k, self.device)
+        self.schedule = PlateauHalving(
+            [self.opt_g, self.opt_d], config.lr, config.lr_patience, config.lr_min
+        )
+        self.loader = BatchLoader(
+            images, config.batch_size, config.seed, self.device, flip=config.flip
+        )
+        self.z_rng = torch.Generator(self.device).manual_seed(config.seed)
+        self.fixed_z = sample_z(NUM_FIXED_SAMPLES, config.z_dim, self.z_rng, self.device)
+        self.fixed_reals = self.loader.images[: NUM_FIXED_SAMPLES // 2]
+        self.step = 0
+
+    # -- one step -------------------------------------------------------------------------
+
+    def train_step(self) -> StepLosses:
+        carry = residual_carry(self.step, self.config.residual_steps)
+        set_residual_carry(self.generator, carry)
+        set_residual_carry(self.discriminator, carry)
+        real = self.loader.next_batch()
+        loss_real, _ = self.update_discriminator(real)
+        loss_fake = self.update_generator()
+        measure = self.controller.update(loss_real, loss_fake)
+        self.schedule.step(measure)
+        self.step += 1
+        return StepLosses(loss_real.detach(), loss_fake.detach(), self.controller.k, measure)
+
+    def update_discriminator(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One Adam step on L_D; real and fake go through D as one batch."""
+        p = self.config.loss_p
+        with torch.no_grad():
+            fake = self.generator(self._sample_z(len(real)))
+        recon = self.discriminator(torch.cat([real, fake]))
+        recon_real, recon_fake = recon.split(len(real))
+        loss_real = reconstruction_loss(real, recon_real, p)
+        loss_fake = reconstruction_loss(fake, recon_fake, p)
+        self.opt_d.zero_grad(set_to_none=True)
+        self.controller.discriminator_loss(loss_real, loss_fake).backward()
+        self.opt_d.step()
+        return loss_real, loss_fake
+
+    def update_generator(self) -> torch.Tensor:
+        """One Adam step on L_G = L(G(z_G)); the gradient reaches G through D."""
+        self.discriminator.requires_grad_(False)  # no weight gradients for D here
+        try:
+            fake = self.generator(self._sample_z(self.config.batch_size))
+            loss_fake = reconstruction_loss(fake, self.discriminator(fake), self.config.loss_p)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss_fake.backward()
+            self.opt_g.step()
+        finally:
+            self.discriminator.requires_grad_(True)
+        return loss_fake
+
+    def _sample_z(self, count: int) -> torch.Tensor:
+        return sample_z(count, self.config.z_dim, self.z_rng, self.device)
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def fit(self, progress: bool = True) -> dict:
+        """Train until --steps or --minutes; return the last log record."""
+        config = self.config
+        if not self.run.reals.exists():
+            save_grid(self.loader.images[:NUM_FIXED_SAMPLES].permute(0, 2, 3, 1).numpy(),
+                      self.run.reals)  # fmt: skip
+        deadline = time.monotonic() + config.minutes * 60 if config.minutes else None
+        bar = tqdm(total=config.steps or None, initial=self.step, disable=not progress,
+                   unit="step", dynamic_ncols=True)  # fmt: skip
+        sums, interval_start, interval_steps, record = None, time.perf_counter(), 0, {}
+        try:
+            while not self._should_stop(deadline):
+                losses = self.train_step().stacked()
+                sums = losses if sums is None else sums + losses
+                interval_steps += 1
+                bar.update(1)
+                if self.step % config.log_every == 0:
+                    elapsed = time.perf_counter() - interval_start
+                    record = self._log(sums / interval_steps, interval_steps, elapsed, bar)
+                    sums, interval_start, interval_steps = None, time.perf_counter(), 0
+                self._maybe_snapshot()
+        finally:
+            bar.close()
+        if interval_steps:
+            elapsed = time.perf_counter() - interval_start
+            record = self._log(sums / interval_steps, interval_steps, elapsed, None)
+        self.snapshot()
+        return record
+
+    def _should_stop(self, deadline: float | None) -> bool:
+        if self.config.steps and self.step >= self.config.steps:
+            return True
+        return deadline is not None and time.monotonic() >= deadline
+
+    def _log(self, means: torch.Tensor, steps: int, seconds: float, bar) -> dict:
+        loss_real, loss_fake, k, measure = means.tolist()
+        if not np.isfinite([loss_real, loss_fake, measure]).all():
+            raise TrainingError(
+                f"losses became non-finite by step {self.step} (L(x)={loss_real}, "
+                f"L(G(z))={loss_fake}); the last good checkpoint is {self.run.checkpoint}. "
+                "Try a lower --lr."
+            )
+        record = {
+            "step": self.step,
+            "loss_real": loss_real,
+            "loss_fake": loss_fake,
+            "k": k,
+            "M": measure,
+            "lr": self.schedule.lr,
+            "images_per_s": steps * self.config.batch_size / max(seconds, 1e-9),
+            "time": time.time(),
+        }
+        self.run.log(record)
+        if bar is not None:
+            bar.set_postfix_str(
+                f"L(x)={loss_real:.4f} L(G)={loss_fake:.4f} k={k:.4f} M={measure:.4f} "
+                f"lr={self.schedule.lr:.1e} img/s={record['images_per_s']:.0f}"
+            )
+        return record
+
+    def _maybe_snapshot(self) -> None:
+        if self.step % self.config.sample_every == 0:
+            self.save_images()
+        if self.step % self.config.checkpoint_every == 0:
+            self.save()
+
+    def snapshot(self) -> None:
+        self.save_images()
+        self.save()
+
+    # -- outputs --------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def save_images(self) -> None:
+        self.generator.eval()
+        self.discriminator.eval()
+        samples = self.generator(self.fixed_z)
+        reals = self.fixed_reals.to(self.device).float().div(127.5).sub(1.0)
+        recons = self.discriminator(reals.contiguous(memory_format=torch.channels_last))
+        self.generator.train()
+        self.discriminator.train()
+        save_grid(samples, self.run.samples(self.step), columns=8)
+        pairs = torch.stack([reals, recons], dim=1).flatten(0, 1)
+        save_grid(pairs, self.run.reconstructions(self.step), columns=8)
+
+    def save(self) -> None:
+        save_checkpoint(self.state_dict(), self.run.checkpoint)
+
+    def state_dict(self) -> dict:
+        return {
+            "config": self.config.to_dict(),
+            "step": self.step,
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "controller": self.controller.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "loader": self.loader.state_dict(),
+            "z_rng": self.z_rng.get_state(),
+            "fixed_z": self.fixed_z.cpu(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.controller.load_state_dict(state["controller"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.loader.load_state_dict(state["loader"])
+        self.z_rng.set_state(state["z_rng"])
+        self.fixed_z = state["fixed_z"].to(self.device)
+        self.step = int(state["step"])
+
+    def resume(self, path: str | Path) -> None:
+        state = load_checkpoint(path)
+        saved = TrainConfig.from_dict(state["config"])
+        differences = self.config.differences(saved)
+        if differences:
+            raise CheckpointError(
+                "refusing to resume with changed settings:\n  " + "\n  ".join(differences)
+            )
+        self.load_state_dict(state)
+
+
+# -- the entry point the CLI calls ---------------------------------------------------------
+
+
+@dataclass
+class TrainResult:
+    run: Path
+    step: int
+    record: dict
+
+    def summary(self) -> str:
+        r = self.record
+        if not r:
+            return f"run {self.run}: at step {self.step}, nothing to do"
+        return (
+            f"run {self.run}: step {self.step}, L(x)={r['loss_real']:.4f} "
+            f"L(G(z))={r['loss_fake']:.4f} k={r['k']:.4f} M={r['M']:.4f} lr={r['lr']:.2e} "
+            f"images/s={r['images_per_s']:.0f}\nsamples: {self.run / 'samples'}"
+        )
+
+
+def load_training_images(
+    config: TrainConfig, progress: bool = True
+) -> tuple[TrainConfig, np.ndarray]:
+    """Decode (or fetch from cache) the data set; resolve ``channels=0`` from the data."""
+    channels = config.channels or 3
+    images = load_images(
+        config.data, image_size=config.image_size, channels=channels, crop=config.crop,
+        workers=config.workers, progress=progress,
+    )  # fmt: skip
+    if config.channels == 0:
+        grey = bool((images[..., :1] == images).all())
+        images = np.ascontiguousarray(images[..., :1]) if grey else images
+        config = dataclasses.replace(config, channels=images.shape[-1])
+    return config, images
+
+
+def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = None,
+          progress: bool = True) -> TrainResult:  # fmt: skip
+    """Validate ``settings``, prepare data and a run folder, train, and report."""
+    if resume is not None:
+        checkpoint = checkpoint_path(resume)
+        saved = TrainConfig.from_dict(load_checkpoint(checkpoint)["config"])
+        config = TrainConfig.from_dict({**saved.to_dict(), **settings}).validate()
+        run = RunFolder(checkpoint.parent.parent)
+    else:
+        config = TrainConfig.from_dict(settings).validate()
+        run = None
+    config, images = load_training_images(config, progress)
+    if run is None:
+        run = RunFolder(new_run_folder(out, describe_source(config.data)))
+        run.config.write_text(config.to_json())
+    trainer = Trainer(config, images, run)
+    if resume is not None:
+        trainer.resume(checkpoint)
+        run.config.write_text(config.to_json())
+    record = trainer.fit(progress=progress)
+    return TrainResult(run.path, trainer.step, record)
