@@ -12,6 +12,7 @@ import dataclasses
 import sys
 import types
 import typing
+import warnings
 from pathlib import Path
 
 from . import __version__
@@ -21,6 +22,7 @@ from .data import DataError
 
 
 def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = _format_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -31,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("began: interrupted", file=sys.stderr)
         return 130
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"began: warning: {message}\n"
 
 
 def build_parser() -> argparse.ArgumentParser:

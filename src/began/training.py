@@ -11,6 +11,7 @@ One step (arXiv 1703.10717, section 3.3):
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from tqdm import tqdm
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .data import describe_source, load_images
+from .data import load_images
 from .data.loader import BatchLoader
 from .equilibrium import EquilibriumController, reconstruction_loss
 from .images import save_grid
@@ -305,13 +306,18 @@ def load_training_images(
     channels = config.channels or 3
     images = load_images(
         config.data, image_size=config.image_size, channels=channels, crop=config.crop,
-        workers=config.workers, progress=progress,
+        workers=config.workers or os.cpu_count() or 1, progress=progress,
     )  # fmt: skip
     if config.channels == 0:
         grey = bool((images[..., :1] == images).all())
         images = np.ascontiguousarray(images[..., :1]) if grey else images
         config = dataclasses.replace(config, channels=images.shape[-1])
     return config, images
+
+
+def run_label(data: str | None) -> str:
+    """A short name for run folders: the data set's file or folder name."""
+    return "fashion-mnist-test" if data is None else Path(data).name.split(".")[0]
 
 
 def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = None,
@@ -327,7 +333,7 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
         run = None
     config, images = load_training_images(config, progress)
     if run is None:
-        run = RunFolder(new_run_folder(out, describe_source(config.data)))
+        run = RunFolder(new_run_folder(out, run_label(config.data)))
         run.config.write_text(config.to_json())
     trainer = Trainer(config, images, run)
     if resume is not None:
