@@ -94,7 +94,9 @@ def test_fit_writes_a_self_describing_run_folder(tiny_config, tiny_images, tmp_p
     record = trainer.fit(progress=False)
     folder = trainer.run.path
     lines = [json.loads(line) for line in (folder / "log.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in lines] == [2, 4]
+    assert [r["step"] for r in lines if "loss_real" in r] == [2, 4]
+    assert [r["step"] for r in lines if "diversity" in r] == [3, 4]
+    assert all(0.0 < r["diversity"] < 10.0 for r in lines if "diversity" in r)
     assert set(record) >= {"loss_real", "loss_fake", "k", "M", "lr", "images_per_s"}
     assert (folder / "reals.png").is_file()
     assert sorted(p.name for p in (folder / "samples").iterdir()) == [

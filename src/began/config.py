@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .performance import PRECISIONS
+
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names the flag and the value."""
@@ -66,6 +68,8 @@ class TrainConfig:
     checkpoint_every: int = _opt(1000, "steps between checkpoints", True)
     device: str = _opt("auto", "auto, cpu, cuda or cuda:N", True)
     workers: int = _opt(0, "processes that decode images the first time (0: all cores)", True)
+    precision: str = _opt("auto", "auto, float32 or bfloat16 (auto: bf16 where it is fast)", True)
+    compile: bool = _opt(False, "compile the networks with torch.compile", True)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -151,4 +155,5 @@ def _rules(c: TrainConfig):
         ("device", c.device in ("auto", "cpu", "cuda") or c.device.startswith("cuda:"),
          "must be auto, cpu, cuda or cuda:N"),
         ("workers", c.workers >= 0, "must be 0 (all cores) or positive"),
+        ("precision", c.precision in PRECISIONS, f"must be one of {', '.join(PRECISIONS)}"),
     ]  # fmt: skip

@@ -24,9 +24,11 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .data import load_images
 from .data.loader import BatchLoader
+from .diagnostics import diversity
 from .equilibrium import EquilibriumController, reconstruction_loss
 from .images import save_grid
 from .models import Discriminator, Generator, residual_carry, set_residual_carry
+from .performance import MaybeCompiled, adam, autocast, resolve_precision
 from .run_folder import RunFolder, checkpoint_path, new_run_folder
 from .schedule import PlateauHalving
 
@@ -92,9 +94,12 @@ class Trainer:
         self.discriminator = build_discriminator(config).to(
             self.device, memory_format=torch.channels_last
         )
+        self.precision = resolve_precision(config.precision, self.device)
+        self.run_g = MaybeCompiled(self.generator, config.compile)
+        self.run_d = MaybeCompiled(self.discriminator, config.compile)
         betas = (config.beta1, config.beta2)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), config.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), config.lr, betas=betas)
+        self.opt_g = adam(self.generator.parameters(), config.lr, betas, self.device)
+        self.opt_d = adam(self.discriminator.parameters(), config.lr, betas, self.device)
         self.controller = EquilibriumController(config.gamma, config.lambda_k, self.device)
         self.schedule = PlateauHalving(
             [self.opt_g, self.opt_d], config.lr, config.lr_patience, config.lr_min
@@ -104,7 +109,7 @@ class Trainer:
         )
         self.z_rng = torch.Generator(self.device).manual_seed(config.seed)
         self.fixed_z = sample_z(NUM_FIXED_SAMPLES, config.z_dim, self.z_rng, self.device)
-        self.fixed_reals = self.loader.images[: NUM_FIXED_SAMPLES // 2]
+        self.fixed_reals = self.loader.images[:NUM_FIXED_SAMPLES]
         self.step = 0
 
     # -- one step -------------------------------------------------------------------------
@@ -124,9 +129,10 @@ class Trainer:
     def update_discriminator(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One Adam step on L_D; real and fake go through D as one batch."""
         p = self.config.loss_p
-        with torch.no_grad():
-            fake = self.generator(self._sample_z(len(real)))
-        recon = self.discriminator(torch.cat([real, fake]))
+        with torch.no_grad(), self._autocast():
+            fake = self.run_g(self._sample_z(len(real))).float()
+        with self._autocast():
+            recon = self.run_d(torch.cat([real, fake]))
         recon_real, recon_fake = recon.split(len(real))
         loss_real = reconstruction_loss(real, recon_real, p)
         loss_fake = reconstruction_loss(fake, recon_fake, p)
@@ -139,14 +145,19 @@ class Trainer:
         """One Adam step on L_G = L(G(z_G)); the gradient reaches G through D."""
         self.discriminator.requires_grad_(False)  # no weight gradients for D here
         try:
-            fake = self.generator(self._sample_z(self.config.batch_size))
-            loss_fake = reconstruction_loss(fake, self.discriminator(fake), self.config.loss_p)
+            with self._autocast():
+                fake = self.run_g(self._sample_z(self.config.batch_size))
+                recon = self.run_d(fake)
+            loss_fake = reconstruction_loss(fake, recon, self.config.loss_p)
             self.opt_g.zero_grad(set_to_none=True)
             loss_fake.backward()
             self.opt_g.step()
         finally:
             self.discriminator.requires_grad_(True)
         return loss_fake
+
+    def _autocast(self):
+        return autocast(self.precision, self.device)
 
     def _sample_z(self, count: int) -> torch.Tensor:
         return sample_z(count, self.config.z_dim, self.z_rng, self.device)
@@ -227,16 +238,15 @@ class Trainer:
 
     @torch.no_grad()
     def save_images(self) -> None:
-        self.generator.eval()
-        self.discriminator.eval()
+        """Sample and reconstruction grids, and the samples' diversity in the log."""
         samples = self.generator(self.fixed_z)
         reals = self.fixed_reals.to(self.device).float().div(127.5).sub(1.0)
-        recons = self.discriminator(reals.contiguous(memory_format=torch.channels_last))
-        self.generator.train()
-        self.discriminator.train()
+        half = reals[: NUM_FIXED_SAMPLES // 2].contiguous(memory_format=torch.channels_last)
+        recons = self.discriminator(half)
         save_grid(samples, self.run.samples(self.step), columns=8)
-        pairs = torch.stack([reals, recons], dim=1).flatten(0, 1)
+        pairs = torch.stack([half, recons], dim=1).flatten(0, 1)
         save_grid(pairs, self.run.reconstructions(self.step), columns=8)
+        self.run.log({"step": self.step, "diversity": diversity(samples, reals)})
 
     def save(self) -> None:
         save_checkpoint(self.state_dict(), self.run.checkpoint)

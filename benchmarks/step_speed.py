@@ -1,0 +1,225 @@
+"""Training-step speed of began beside a plain reference step, measured side by side.
+
+The reference step is written the way typical public PyTorch ports write BEGAN: float32,
+NCHW, separate discriminator passes on real and fake images, a generator update that
+back-propagates into D's weights too, and k_t read back to Python every step. Both steps
+use the same architecture, batch and machine; their timings are interleaved and the median
+of several rounds is reported, with the counted FLOPs of each step, the machine's measured
+matmul peak (float32 and bf16) and the loader's throughput on a folder of JPEG files.
+
+    python benchmarks/step_speed.py            # all configurations, a few minutes on a CPU
+    python benchmarks/step_speed.py --quick    # one small configuration
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from began.config import TrainConfig
+from began.data import load_images
+from began.data.loader import BatchLoader
+from began.equilibrium import reconstruction_loss
+from began.run_folder import RunFolder
+from began.training import Trainer, build_discriminator, build_generator
+
+CONFIGS = [  # (image size, n, batch, channels)
+    (32, 64, 64, 1),
+    (32, 64, 64, 3),
+    (64, 64, 16, 1),
+    (64, 64, 16, 3),
+]
+
+
+class ReferenceStep:
+    """A BEGAN step as most public ports write it; the maths match began's step."""
+
+    def __init__(self, config: TrainConfig, device: torch.device):
+        torch.manual_seed(config.seed)
+        self.config, self.device = config, device
+        self.generator = build_generator(config).to(device)
+        self.discriminator = build_discriminator(config).to(device)
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), config.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), config.lr, betas=betas)
+        self.k = 0.0
+        size, channels = config.image_size, config.channels
+        self.real = torch.rand(config.batch_size, channels, size, size, device=device) * 2 - 1
+
+    def __call__(self) -> None:
+        c, batch = self.config, self.config.batch_size
+        z_d = torch.rand(batch, c.z_dim, device=self.device) * 2 - 1
+        z_g = torch.rand(batch, c.z_dim, device=self.device) * 2 - 1
+        fake = self.generator(z_d).detach()
+        loss_real = reconstruction_loss(self.real, self.discriminator(self.real))
+        loss_fake = reconstruction_loss(fake, self.discriminator(fake))
+        self.opt_d.zero_grad()
+        (loss_real - self.k * loss_fake).backward()
+        self.opt_d.step()
+        fake_g = self.generator(z_g)
+        loss_g = reconstruction_loss(fake_g, self.discriminator(fake_g))
+        self.opt_g.zero_grad()
+        loss_g.backward()
+        self.opt_g.step()
+        balance = c.gamma * loss_real.item() - loss_g.item()
+        self.k = min(max(self.k + c.lambda_k * balance, 0.0), 1.0)
+
+
+def product_step(config: TrainConfig, tmp: Path) -> Trainer:
+    size, channels = config.image_size, config.channels
+    images = np.random.default_rng(0).integers(0, 256, (256, size, size, channels), np.uint8)
+    return Trainer(config, images, RunFolder(tmp))
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def seconds_per_step(step, device: torch.device, steps: int) -> float:
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync(device)
+    return (time.perf_counter() - start) / steps
+
+
+def count_flops(step) -> int:
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
+
+
+def saved_activation_mb(step) -> float:
+    """Largest total of tensors autograd keeps for one backward pass, in MB."""
+    alive = {"now": 0, "peak": 0}
+
+    def pack(tensor):
+        alive["now"] += tensor.numel() * tensor.element_size()
+        alive["peak"] = max(alive["peak"], alive["now"])
+        return tensor
+
+    def unpack(tensor):
+        return tensor
+
+    original_backward = torch.Tensor.backward
+
+    def backward(self, *args, **kwargs):
+        original_backward(self, *args, **kwargs)
+        alive["now"] = 0
+
+    torch.Tensor.backward = backward
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+            step()
+    finally:
+        torch.Tensor.backward = original_backward
+    return alive["peak"] / 2**20
+
+
+def matmul_peak(dtype: torch.dtype, device: torch.device, size: int = 2048) -> float:
+    """Measured FLOP/s of a large square matmul in ``dtype``."""
+    a = torch.randn(size, size, device=device).to(dtype)
+    b = torch.randn(size, size, device=device).to(dtype)
+    for _ in range(2):
+        a @ b
+    rounds = []
+    for _ in range(5):
+        rounds.append(seconds_per_step(lambda: a @ b, device, 3))
+    return 2 * size**3 / min(rounds)
+
+
+def benchmark_config(size, n, batch, channels, args, device, peaks) -> None:
+    base = TrainConfig(
+        image_size=size, channels=channels, num_filters=n, batch_size=batch,
+        device=str(device), precision="float32",
+    )  # fmt: skip
+    variants = {"reference": ReferenceStep(base, device)}
+    with tempfile.TemporaryDirectory() as tmp:
+        for precision in args.precisions:
+            config = TrainConfig(**{**base.to_dict(), "precision": precision})
+            folder = Path(tmp) / precision
+            folder.mkdir()
+            variants[f"began {precision}"] = product_step(config, folder).train_step
+        for step in variants.values():  # warm-up: allocator, kernel selection
+            for _ in range(3):
+                step()
+        timings = {name: [] for name in variants}
+        for _ in range(args.rounds):
+            for name, step in variants.items():
+                timings[name].append(seconds_per_step(step, device, args.steps))
+        flops = {name: count_flops(step) for name, step in variants.items()}
+        memory = {name: saved_activation_mb(step) for name, step in variants.items()}
+    ref_rate = batch / statistics.median(timings["reference"])
+    print(f"\n{size} px, n={n}, batch {batch}, {channels} channel(s), median of {args.rounds}")
+    print(f"  {'step':<17}{'img/s':>8}{'ratio':>7}{'GFLOP/step':>12}{'GFLOP/s':>9}"
+          f"{'% fp32 pk':>10}{'% bf16 pk':>10}{'saved MB':>10}")  # fmt: skip
+    for name in variants:
+        seconds = statistics.median(timings[name])
+        rate = flops[name] / seconds
+        print(
+            f"  {name:<17}{batch / seconds:>8.1f}{batch / seconds / ref_rate:>7.2f}"
+            f"{flops[name] / 1e9:>12.2f}{rate / 1e9:>9.1f}{100 * rate / peaks['fp32']:>10.1f}"
+            f"{100 * rate / peaks['bf16']:>10.1f}{memory[name]:>10.1f}"
+        )
+
+
+def loader_throughput(image_size: int, batch: int, count: int, device: torch.device) -> None:
+    """Decode a folder of CelebA-sized JPEGs once, then time batches from the cache."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "jpegs"
+        folder.mkdir()
+        base = rng.integers(0, 256, (8, 11, 3), np.uint8)
+        for index in range(count):
+            small = np.roll(base, index, axis=(0, 1)) // 2 + rng.integers(0, 128, 3, np.uint8)
+            picture = Image.fromarray(small).resize((178, 218), Image.Resampling.BICUBIC)
+            picture.save(folder / f"{index:06d}.jpg", quality=90)
+        start = time.perf_counter()
+        images = load_images(folder, image_size=image_size, channels=3, cache_dir=tmp,
+                             workers=os.cpu_count() or 1, progress=False)  # fmt: skip
+        decode = time.perf_counter() - start
+        loader = BatchLoader(images, batch, seed=0, device=device, flip=True)
+        loader.next_batch()
+        seconds = seconds_per_step(loader.next_batch, device, 500)
+    print(f"\nloader: {count} JPEGs 178x218 -> {image_size} px: first decode {decode:.1f} s "
+          f"({count / decode:.0f} img/s); cached batches of {batch}: "
+          f"{batch / seconds:,.0f} img/s")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one small configuration")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=3, help="steps per timed round")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"])
+    parser.add_argument("--jpegs", type=int, default=5000)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    peaks = {
+        "fp32": matmul_peak(torch.float32, device),
+        "bf16": matmul_peak(torch.bfloat16, device),
+    }
+    print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"matmul peak: float32 {peaks['fp32'] / 1e9:.0f} GFLOP/s, "
+          f"bf16 {peaks['bf16'] / 1e9:.0f} GFLOP/s")  # fmt: skip
+    configs = [(32, 16, 16, 1)] if args.quick else CONFIGS
+    for size, n, batch, channels in configs:
+        benchmark_config(size, n, batch, channels, args, device, peaks)
+    loader_throughput(64, 16, 500 if args.quick else args.jpegs, device)
+
+
+if __name__ == "__main__":
+    main()
