@@ -22,7 +22,8 @@ def _single_thread():
 def tiny_config() -> TrainConfig:
     return TrainConfig(
         image_size=16, channels=1, num_filters=4, z_dim=8, h_dim=8, repeat=1, batch_size=4,
-        log_every=2, sample_every=3, checkpoint_every=3, device="cpu", lr=1e-3,
+        log_every=2, sample_every=3, checkpoint_every=3, device="cpu", lr=1e-3, gamma=0.5,
+        skip=False, residual_steps=0,
     )  # fmt: skip
 
 

@@ -63,7 +63,7 @@ def test_resume_with_a_changed_setting_is_refused(image_folder, tmp_path, capsys
     (run,) = out.iterdir()
     before = (run / "checkpoints" / "latest.pt").read_bytes()
     assert main(["train", "--resume", str(run), "--gamma", "0.9", "--quiet"]) == 2
-    assert "--gamma: run has 0.5, asked 0.9" in capsys.readouterr().err
+    assert "--gamma: run has 1.0, asked 0.9" in capsys.readouterr().err
     assert (run / "checkpoints" / "latest.pt").read_bytes() == before
 
 
@@ -99,3 +99,12 @@ def test_a_file_that_would_run_code_is_refused(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "code ran" not in captured.out
     assert "refused" in captured.err
+
+
+def test_a_preset_sets_values_and_explicit_flags_win(tmp_path):
+    out = tmp_path / "runs"
+    assert main(["train", "--preset", "paper", "--steps", "1", "--out", str(out), *TINY]) == 0
+    (run,) = out.iterdir()
+    config = json.loads((run / "config.json").read_text())
+    assert (config["gamma"], config["lambda_k"], config["skip"]) == (0.5, 0.001, False)
+    assert (config["image_size"], config["num_filters"]) == (16, 4)  # from the flags

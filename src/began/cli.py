@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .checkpoint import CheckpointError
-from .config import ConfigError, TrainConfig, flag_name
+from .config import PRESETS, ConfigError, TrainConfig, flag_name
 from .data import DataError
 
 
@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="runs", help="folder that holds run folders")
     train.add_argument("--resume", metavar="RUN", help="continue a run folder or checkpoint")
     train.add_argument("--config", metavar="JSON", help="read settings from a config.json")
+    train.add_argument(
+        "--preset", choices=sorted(PRESETS), help="start from a named set of values (flags win)"
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
 
@@ -101,6 +104,7 @@ def _train(args: argparse.Namespace) -> int:
     if "crop" in overrides:
         overrides["crop"] = tuple(overrides["crop"])
     base = TrainConfig.load(args.config).to_dict() if args.config else {}
+    base.update(PRESETS.get(args.preset, {}))
     result = train({**base, **overrides}, out=args.out, resume=args.resume, progress=not args.quiet)
     print(result.summary())
     return 0

@@ -27,7 +27,11 @@ def _opt(default: Any, help: str, resumable: bool = False, **meta: Any) -> Any:
 
 @dataclass
 class TrainConfig:
-    """Every setting of a BEGAN training run. Defaults are the demo's tuned values."""
+    """Every setting of a BEGAN training run.
+
+    The defaults are tuned to train varied samples in minutes on a CPU (docs/tuning.md);
+    ``PRESETS["paper"]`` holds the paper's values for faces at 64 px and beyond.
+    """
 
     # Data
     data: str | None = _opt(None, "image folder, .zip, .npz/.npy or IDX file; default: embedded")
@@ -39,20 +43,20 @@ class TrainConfig:
     flip: bool = _opt(False, "random horizontal flips")
 
     # Architecture (paper section 3.5)
-    num_filters: int = _opt(32, "n, the width of the first scale")
+    num_filters: int = _opt(16, "n, the width of the first scale")
     z_dim: int = _opt(64, "N_z, the size of the generator's latent code")
-    h_dim: int = _opt(64, "N_h, the size of the discriminator's embedding")
+    h_dim: int = _opt(16, "N_h, the size of the discriminator's embedding")
     repeat: int = _opt(2, "3x3 convolutions per scale")
-    skip: bool = _opt(False, "skip connections from the 8x8 map to every scale")
-    residual_steps: int = _opt(0, "steps over which vanishing residuals fade out (0: off)")
+    skip: bool = _opt(True, "skip connections from the 8x8 map to every scale")
+    residual_steps: int = _opt(2000, "steps over which vanishing residuals fade out (0: off)")
 
     # Method
-    gamma: float = _opt(0.5, "diversity ratio E[L(G(z))] / E[L(x)], in (0, 1]")
-    lambda_k: float = _opt(0.001, "gain of the k_t controller")
+    gamma: float = _opt(1.0, "diversity ratio E[L(G(z))] / E[L(x)], in (0, 1]")
+    lambda_k: float = _opt(0.01, "gain of the k_t controller")
     loss_p: int = _opt(1, "p of the L_p reconstruction loss (1 or 2)")
 
     # Optimisation
-    lr: float = _opt(1e-4, "Adam learning rate of both networks")
+    lr: float = _opt(2e-4, "Adam learning rate of both networks")
     beta1: float = _opt(0.5, "Adam beta1")
     beta2: float = _opt(0.999, "Adam beta2")
     batch_size: int = _opt(16, "images per step")
@@ -108,6 +112,16 @@ class TrainConfig:
             if not f.metadata["resumable"] and wanted != had:
                 lines.append(f"--{flag_name(f.name)}: run has {_show(had)}, asked {_show(wanted)}")
         return lines
+
+
+# Named sets of values a user can start from; explicit flags override them.
+PRESETS: dict[str, dict[str, Any]] = {
+    # Section 4 of the paper: 64 px faces, wide nets, the slow controller, no options.
+    "paper": {
+        "image_size": 64, "num_filters": 64, "h_dim": 64, "gamma": 0.5, "lambda_k": 0.001,
+        "lr": 1e-4, "skip": False, "residual_steps": 0,
+    },
+}  # fmt: skip
 
 
 def flag_name(field_name: str) -> str:
