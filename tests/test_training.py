@@ -124,3 +124,36 @@ def test_train_entry_point_resolves_grey_channels_and_refuses_bad_values(tmp_pat
     with pytest.raises(ValueError, match="--gamma 1.5: must lie in"):
         train({"gamma": 1.5}, out=tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_signal_stops_between_steps_and_saves(tiny_config, tiny_images, tmp_path):
+    import os
+    import signal
+
+    trainer = _trainer(dataclasses.replace(tiny_config, steps=50), tiny_images, tmp_path)
+    original = trainer.train_step
+
+    def step_then_signal():
+        losses = original()
+        if trainer.step == 4:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return losses
+
+    trainer.train_step = step_then_signal
+    trainer.fit(progress=False)
+    assert trainer.step == 4
+    resumed = _trainer(tiny_config, tiny_images, tmp_path, "other")
+    resumed.resume(trainer.run.checkpoint)
+    assert resumed.step == 4
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_non_finite_weights_are_never_checkpointed(tiny_config, tiny_images, tmp_path):
+    trainer = _trainer(dataclasses.replace(tiny_config, steps=1), tiny_images, tmp_path)
+    trainer.fit(progress=False)
+    saved = trainer.run.checkpoint.read_bytes()
+    with torch.no_grad():
+        next(trainer.discriminator.parameters()).view(-1)[0] = float("inf")
+    with pytest.raises(TrainingError, match="discriminator's weights became non-finite"):
+        trainer.save()
+    assert trainer.run.checkpoint.read_bytes() == saved

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +81,33 @@ class StepLosses:
 
     def stacked(self) -> torch.Tensor:
         return torch.stack([self.loss_real, self.loss_fake, self.k, self.measure])
+
+
+class StopRequest:
+    """Turns SIGINT and SIGTERM into a request to stop between steps.
+
+    The loop finishes the step in progress, then saves, so an interrupted run resumes
+    exactly. A second signal stops at once, as Python would by default.
+    """
+
+    def __init__(self):
+        self.requested: str | None = None
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = signal.Signals(signum).name
+
+    def __enter__(self) -> StopRequest:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 class Trainer:
@@ -174,8 +204,8 @@ class Trainer:
         bar = tqdm(total=config.steps or None, initial=self.step, disable=not progress,
                    unit="step", dynamic_ncols=True)  # fmt: skip
         sums, interval_start, interval_steps, record = None, time.perf_counter(), 0, {}
-        try:
-            while not self._should_stop(deadline):
+        with StopRequest() as stop, bar:
+            while not (stop.requested or self._should_stop(deadline)):
                 losses = self.train_step().stacked()
                 sums = losses if sums is None else sums + losses
                 interval_steps += 1
@@ -185,8 +215,8 @@ class Trainer:
                     record = self._log(sums / interval_steps, interval_steps, elapsed, bar)
                     sums, interval_start, interval_steps = None, time.perf_counter(), 0
                 self._maybe_snapshot()
-        finally:
-            bar.close()
+        if stop.requested:
+            print(f"began: stopping at step {self.step} ({stop.requested})", file=sys.stderr)
         if interval_steps:
             elapsed = time.perf_counter() - interval_start
             record = self._log(sums / interval_steps, interval_steps, elapsed, None)
@@ -249,6 +279,13 @@ class Trainer:
         self.run.log({"step": self.step, "diversity": diversity(samples, reals)})
 
     def save(self) -> None:
+        """Write the checkpoint, unless the weights went non-finite since the last one."""
+        for name, net in (("generator", self.generator), ("discriminator", self.discriminator)):
+            if not all(torch.isfinite(p).all() for p in net.parameters()):
+                raise TrainingError(
+                    f"the {name}'s weights became non-finite by step {self.step}; kept the "
+                    f"last good checkpoint {self.run.checkpoint}. Try a lower --lr."
+                )
         save_checkpoint(self.state_dict(), self.run.checkpoint)
 
     def state_dict(self) -> dict:
