@@ -386,5 +386,11 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
     if resume is not None:
         trainer.resume(checkpoint)
         run.config.write_text(config.to_json())
+    if progress:
+        print(
+            f"began: {len(images)} images, {config.image_size} px, {config.channels} channel(s); "
+            f"run folder {run.path}; {trainer.device}, {trainer.precision}",
+            file=sys.stderr,
+        )
     record = trainer.fit(progress=progress)
     return TrainResult(run.path, trainer.step, record)
