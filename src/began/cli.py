@@ -81,7 +81,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         elif f.metadata.get("nargs"):
             options.update(nargs=f.metadata["nargs"], type=int, metavar="N")
         else:
-            options["type"] = kind
+            metavar = f.metadata.get("metavar") or {int: "N", float: "X"}.get(kind, "VALUE")
+            options.update(type=kind, metavar=metavar)
         group.add_argument(f"--{flag_name(f.name)}", help=help_text, **options)
 
 
