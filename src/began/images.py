@@ -37,9 +37,19 @@ def to_pil(image: np.ndarray) -> Image.Image:
     return Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
 
 
+MIN_CELL = 64  # grids of small images are enlarged (nearest neighbour) to at least this
+
+
 def save_grid(images: torch.Tensor | np.ndarray, path: str | Path, columns: int | None = None):
-    """Save a batch, tensor in [-1, 1] or uint8 NHWC array, as one PNG grid."""
+    """Save a batch, tensor in [-1, 1] or uint8 NHWC array, as one PNG grid.
+
+    Images smaller than 64 px are enlarged by a whole factor without smoothing, so a grid of
+    32 px samples is readable as it is, and every pixel stays a block of the true value.
+    """
     array = to_uint8(images) if isinstance(images, torch.Tensor) else images
+    factor = max(1, -(-MIN_CELL // array.shape[1]))
+    if factor > 1:
+        array = array.repeat(factor, axis=1).repeat(factor, axis=2)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     to_pil(make_grid(array, columns)).save(path)

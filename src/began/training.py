@@ -217,9 +217,10 @@ class Trainer:
                 self._maybe_snapshot()
         if stop.requested:
             print(f"began: stopping at step {self.step} ({stop.requested})", file=sys.stderr)
-        if interval_steps:
+        if interval_steps:  # a short last interval is logged, but a full one is the summary
             elapsed = time.perf_counter() - interval_start
-            record = self._log(sums / interval_steps, interval_steps, elapsed, None)
+            last = self._log(sums / interval_steps, interval_steps, elapsed, None)
+            record = record if interval_steps < config.log_every // 2 and record else last
         self.snapshot()
         return record
 
