@@ -1,6 +1,6 @@
 """Print M, k_t and diversity of several runs side by side, from their log.jsonl files.
 
-    python benchmarks/compare_logs.py runs/00001-a runs/00002-b --every 250
+python benchmarks/compare_logs.py runs/00001-a runs/00002-b --every 250
 """
 
 from __future__ import annotations
