@@ -19,6 +19,7 @@ from . import __version__
 from .checkpoint import CheckpointError
 from .config import PRESETS, ConfigError, TrainConfig, flag_name
 from .data import DataError
+from .metrics.cli import add_evaluate_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0, help="seed of the latent codes")
     sample.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     sample.set_defaults(handler=_sample)
+    add_evaluate_command(commands)
     return parser
 
 
