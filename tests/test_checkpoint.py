@@ -58,3 +58,14 @@ def test_a_foreign_torch_file_is_refused(tmp_path):
     torch.save({"state_dict": {}}, path)
     with pytest.raises(CheckpointError, match="not a began checkpoint"):
         load_checkpoint(path)
+
+
+def test_checkpoints_get_the_usual_file_permissions(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "c.pt"
+    save_checkpoint({"step": 1}, path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

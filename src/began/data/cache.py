@@ -14,13 +14,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 import warnings
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from began.atomic import atomic_write
 from began.data.preprocess import Params
 from began.data.readers import EMBEDDED_FILE, Source
 
@@ -94,17 +94,8 @@ def save(path: Path, images: np.ndarray) -> None:
     """Write ``images`` atomically: a temporary file in the same folder, then ``os.replace``,
     so readers never see a half-written cache. Failure to write only warns."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, images)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as handle:
+            np.save(handle, images)
     except OSError as exc:
         warnings.warn(
             f"cannot write cache file {path} ({exc}); continuing without it", stacklevel=3

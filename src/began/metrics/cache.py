@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from began.atomic import atomic_write
 from began.data.cache import default_cache_dir
 
 FORMAT_VERSION = 1
@@ -83,14 +83,5 @@ def load(path: Path) -> ReferenceStats | None:
 
 def save(path: Path, stats: ReferenceStats) -> None:
     """Write ``stats`` atomically: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            np.savez(tmp, features=stats.features, mu=stats.mu, sigma=stats.sigma)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as file:
+        np.savez(file, features=stats.features, mu=stats.mu, sigma=stats.sigma)
