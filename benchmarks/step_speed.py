@@ -139,9 +139,10 @@ def matmul_peak(dtype: torch.dtype, device: torch.device, size: int = 2048) -> f
 
 
 def benchmark_config(size, n, batch, channels, args, device, peaks) -> None:
+    # The paper's architecture: the options would add work the reference step does not do.
     base = TrainConfig(
         image_size=size, channels=channels, num_filters=n, batch_size=batch,
-        device=str(device), precision="float32",
+        device=str(device), precision="float32", skip=False, residual_steps=0,
     )  # fmt: skip
     variants = {"reference": ReferenceStep(base, device)}
     with tempfile.TemporaryDirectory() as tmp:

@@ -52,8 +52,8 @@ class ConvBlock(nn.Module):
         out = x if skip is None else torch.cat([x, skip], dim=1)
         for conv in self.convs:
             out = F.elu(conv(out))
-        if self.carry > 0.0:
-            out = self.carry * x + (1.0 - self.carry) * out
+        if self.carry > 0.0:  # carry * x + (1 - carry) * out, in one kernel
+            out = torch.lerp(out, x, self.carry)
         return out
 
 
