@@ -108,3 +108,18 @@ def test_a_preset_sets_values_and_explicit_flags_win(tmp_path):
     config = json.loads((run / "config.json").read_text())
     assert (config["gamma"], config["lambda_k"], config["skip"]) == (0.5, 0.001, False)
     assert (config["image_size"], config["num_filters"]) == (16, 4)  # from the flags
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--batch-size", "20000"], "--batch-size 20000: the data set has only 10000 images"),
+        (["--device", "cuda:0"], "CUDA is not available"),
+    ],
+)
+def test_problems_found_after_loading_are_one_line_errors(flags, message, tmp_path, capsys):
+    if "cuda" in flags[1] and __import__("torch").cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert main(["train", "--out", str(tmp_path / "runs"), "--quiet", *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -24,7 +24,7 @@ import torch
 from tqdm import tqdm
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig
 from .data import load_images
 from .data.loader import BatchLoader
 from .diagnostics import diversity
@@ -81,6 +81,15 @@ class StepLosses:
 
     def stacked(self) -> torch.Tensor:
         return torch.stack([self.loss_real, self.loss_fake, self.k, self.measure])
+
+
+def refuse_changed_settings(requested: TrainConfig, saved: TrainConfig) -> None:
+    """Raise CheckpointError listing every hyperparameter that differs from the run's."""
+    differences = requested.differences(saved)
+    if differences:
+        raise CheckpointError(
+            "refusing to resume with changed settings:\n  " + "\n  ".join(differences)
+        )
 
 
 class StopRequest:
@@ -318,12 +327,7 @@ class Trainer:
 
     def resume(self, path: str | Path) -> None:
         state = load_checkpoint(path)
-        saved = TrainConfig.from_dict(state["config"])
-        differences = self.config.differences(saved)
-        if differences:
-            raise CheckpointError(
-                "refusing to resume with changed settings:\n  " + "\n  ".join(differences)
-            )
+        refuse_changed_settings(self.config, TrainConfig.from_dict(state["config"]))
         self.load_state_dict(state)
 
 
@@ -375,11 +379,17 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
         checkpoint = checkpoint_path(resume)
         saved = TrainConfig.from_dict(load_checkpoint(checkpoint)["config"])
         config = TrainConfig.from_dict({**saved.to_dict(), **settings}).validate()
+        refuse_changed_settings(config, saved)
         run = RunFolder(checkpoint.parent.parent)
     else:
         config = TrainConfig.from_dict(settings).validate()
         run = None
+    resolve_device(config.device)  # fail before any work when the device is missing
     config, images = load_training_images(config, progress)
+    if len(images) < config.batch_size:
+        raise ConfigError(
+            f"--batch-size {config.batch_size}: the data set has only {len(images)} images"
+        )
     if run is None:
         run = RunFolder(new_run_folder(out, run_label(config.data)))
         run.config.write_text(config.to_json())
