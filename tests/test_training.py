@@ -1,6 +1,7 @@
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -157,3 +158,20 @@ def test_non_finite_weights_are_never_checkpointed(tiny_config, tiny_images, tmp
     with pytest.raises(TrainingError, match="discriminator's weights became non-finite"):
         trainer.save()
     assert trainer.run.checkpoint.read_bytes() == saved
+
+
+def test_fid_and_kid_during_training_go_to_the_log(tiny_config, tiny_images, tmp_path):
+    from began.metrics import MetricsError, find_weights
+
+    try:
+        find_weights()
+    except MetricsError:
+        pytest.skip("the FID Inception weights are not installed")
+    config = dataclasses.replace(tiny_config, steps=2, eval_every=2, eval_num=6)
+    trainer = _trainer(config, tiny_images, tmp_path)
+    trainer.fit(progress=False)
+    lines = [json.loads(line) for line in (trainer.run.path / "log.jsonl").read_text().split("\n")
+             if line]  # fmt: skip
+    (record,) = [r for r in lines if "fid" in r]
+    assert record["step"] == 2 and record["eval_n"] == 6
+    assert record["fid"] > 0 and np.isfinite(record["kid"])

@@ -20,6 +20,7 @@ from .checkpoint import CheckpointError
 from .config import PRESETS, ConfigError, TrainConfig, flag_name
 from .data import DataError
 from .metrics.cli import add_evaluate_command
+from .metrics.errors import MetricsError
 from .training import TrainingError
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigError, DataError, CheckpointError, TrainingError) as error:
+    except (ConfigError, DataError, CheckpointError, TrainingError, MetricsError) as error:
         print(f"began: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -74,6 +74,8 @@ class TrainConfig:
     checkpoint_every: int = _opt(1000, "steps between checkpoints", True)
     device: str = _opt("auto", "auto, cpu, cuda or cuda:N", True)
     workers: int = _opt(0, "processes that decode images the first time (0: all cores)", True)
+    eval_every: int = _opt(0, "steps between FID/KID measurements in the log (0: off)", True)
+    eval_num: int = _opt(1000, "samples and real images each measurement compares", True)
     precision: str = _opt("auto", "auto, float32 or bfloat16 (auto: bf16 where it is fast)", True)
     compile: bool = _opt(False, "compile the networks with torch.compile", True)
 
@@ -171,5 +173,7 @@ def _rules(c: TrainConfig):
         ("device", c.device in ("auto", "cpu", "cuda") or c.device.startswith("cuda:"),
          "must be auto, cpu, cuda or cuda:N"),
         ("workers", c.workers >= 0, "must be 0 (all cores) or positive"),
+        ("eval_every", c.eval_every >= 0, "must be 0 (off) or positive"),
+        ("eval_num", c.eval_num >= 2, "must be at least 2"),
         ("precision", c.precision in PRECISIONS, f"must be one of {', '.join(PRECISIONS)}"),
     ]  # fmt: skip

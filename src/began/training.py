@@ -265,6 +265,8 @@ class Trainer:
         return record
 
     def _maybe_snapshot(self) -> None:
+        if self.config.eval_every and self.step % self.config.eval_every == 0:
+            self.evaluate()
         if self.step % self.config.sample_every == 0:
             self.save_images()
         if self.step % self.config.checkpoint_every == 0:
@@ -287,6 +289,24 @@ class Trainer:
         pairs = torch.stack([half, recons], dim=1).flatten(0, 1)
         save_grid(pairs, self.run.reconstructions(self.step), columns=8)
         self.run.log({"step": self.step, "diversity": diversity(samples, reals)})
+
+    def evaluate(self) -> dict:
+        """FID and KID of --eval-num samples against as many training images, into the log.
+
+        The samples come from a fixed seed and the real images are a fixed subset, so the
+        figures of one run are comparable across steps (and the reference is cached).
+        """
+        from .metrics import evaluate_images
+        from .sampling import sample_images
+
+        count = min(self.config.eval_num, len(self.loader.images))
+        fake = sample_images(self.generator, self.config, count, seed=self.config.seed)
+        real = self.loader.images[:count].permute(0, 2, 3, 1).numpy()
+        results = evaluate_images(fake, real, metrics=("fid", "kid"), progress=False)
+        record = {"step": self.step, "eval_n": count, "fid": results["fid"]}
+        record.update(kid=results["kid_mean"], kid_std=results["kid_std"])
+        self.run.log(record)
+        return record
 
     def save(self) -> None:
         """Write the checkpoint, unless the weights went non-finite since the last one."""
@@ -384,7 +404,11 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
     else:
         config = TrainConfig.from_dict(settings).validate()
         run = None
-    resolve_device(config.device)  # fail before any work when the device is missing
+    resolve_device(config.device)  # fail before any work when the device or weights are missing
+    if config.eval_every:
+        from .metrics import find_weights
+
+        find_weights()
     config, images = load_training_images(config, progress)
     if len(images) < config.batch_size:
         raise ConfigError(
