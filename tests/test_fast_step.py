@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from began.equilibrium import reconstruction_loss
+from began.models import set_residual_carry
 from began.performance import MaybeCompiled
 from began.run_folder import RunFolder
 from began.training import Trainer
@@ -51,9 +52,8 @@ def test_fast_step_matches_the_reference_step(tiny_config, tiny_images, tmp_path
     for step in range(3):
         trainer.train_step()
         carry = max(0.0, 1 - step / residual_steps) if residual_steps else 0.0
-        for block in [*gen.modules(), *disc.modules()]:
-            if hasattr(block, "carry"):
-                block.carry = carry
+        set_residual_carry(gen, carry)
+        set_residual_carry(disc, carry)
         real = reals[step].contiguous()
         k = _reference_step(gen, disc, opt_g, opt_d, real, codes[2 * step],
                             codes[2 * step + 1], k, config)  # fmt: skip
@@ -98,7 +98,8 @@ def test_compile_failure_falls_back_to_eager_with_a_warning(monkeypatch):
 def test_compiled_step_trains(tiny_config, tiny_images, tmp_path):
     config = dataclasses.replace(tiny_config, compile=True, steps=2)
     trainer = Trainer(config, tiny_images, RunFolder(tmp_path))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a fallback warning would mean compile did not work
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         trainer.fit(progress=False)
     assert trainer.step == 2
+    assert not [w for w in caught if "torch.compile failed" in str(w.message)]

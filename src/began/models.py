@@ -46,14 +46,16 @@ class ConvBlock(nn.Module):
         super().__init__()
         widths_in = [width + extra_in] + [width] * (repeat - 1)
         self.convs = nn.ModuleList(conv3x3(w, width) for w in widths_in)
-        self.carry = 0.0
+        # A tensor, so a compiled block does not recompile as the carry decays step by step.
+        self.register_buffer("carry", torch.zeros(()), persistent=False)
+        self.residual = False
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor | None = None) -> torch.Tensor:
         out = x if skip is None else torch.cat([x, skip], dim=1)
         for conv in self.convs:
             out = F.elu(conv(out))
-        if self.carry > 0.0:  # carry * x + (1 - carry) * out, in one kernel
-            out = torch.lerp(out, x, self.carry)
+        if self.residual:  # carry * x + (1 - carry) * out, in one kernel
+            out = torch.lerp(out, x, self.carry.to(out.dtype))
         return out
 
 
@@ -145,7 +147,8 @@ def set_residual_carry(module: nn.Module, carry: float) -> None:
     """Set the vanishing-residual weight of every block in ``module`` (0 disables it)."""
     for block in module.modules():
         if isinstance(block, ConvBlock):
-            block.carry = float(carry)
+            block.carry.fill_(carry)
+            block.residual = carry > 0.0
 
 
 def residual_carry(step: int, residual_steps: int) -> float:

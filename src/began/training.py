@@ -154,9 +154,10 @@ class Trainer:
     # -- one step -------------------------------------------------------------------------
 
     def train_step(self) -> StepLosses:
-        carry = residual_carry(self.step, self.config.residual_steps)
-        set_residual_carry(self.generator, carry)
-        set_residual_carry(self.discriminator, carry)
+        if self.step <= self.config.residual_steps:  # the carry fades to 0, then stays there
+            carry = residual_carry(self.step, self.config.residual_steps)
+            set_residual_carry(self.generator, carry)
+            set_residual_carry(self.discriminator, carry)
         real = self.loader.next_batch()
         loss_real, _ = self.update_discriminator(real)
         loss_fake = self.update_generator()
