@@ -69,3 +69,10 @@ def test_checkpoints_get_the_usual_file_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_an_empty_file_says_so(tmp_path):
+    path = tmp_path / "c.pt"
+    path.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty file"):
+        load_checkpoint(path)

@@ -123,3 +123,40 @@ def test_problems_found_after_loading_are_one_line_errors(flags, message, tmp_pa
     assert main(["train", "--out", str(tmp_path / "runs"), "--quiet", *flags]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--lr", "inf"], "--lr inf: must be a finite number"),
+        (["--config", "/no/such.json"], "--config /no/such.json: No such file"),
+    ],
+)
+def test_more_bad_flags(flags, message, tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path / "runs"), "--quiet", *flags]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "--out", str(tmp_path / "file"), "--quiet"]) == 1
+    assert "exists and is not a folder" in capsys.readouterr().err
+
+
+def test_relative_data_is_stored_resolved_so_resume_works_anywhere(
+    image_folder, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BEGAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(image_folder.parent)
+    with pytest.warns(UserWarning):
+        main(["train", "--data", "images", "--steps", "2", "--out", "runs", *TINY])
+    (run,) = (tmp_path / "runs").iterdir()
+    assert json.loads((run / "config.json").read_text())["data"] == str(image_folder)
+    monkeypatch.chdir(run)
+    assert main(["train", "--resume", ".", "--steps", "3", "--data", str(image_folder),
+                 "--quiet"]) == 0  # fmt: skip
+
+
+def test_sample_refuses_an_output_it_cannot_write(tmp_path, capsys):
+    assert main(["sample", str(tmp_path), "-o", str(tmp_path / "grid.txt")]) == 2
+    assert "-o" in capsys.readouterr().err

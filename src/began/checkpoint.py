@@ -35,12 +35,19 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: empty file, not a checkpoint")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        raise CheckpointError(f"{path}: refused, it holds more than plain data ({error})") from None
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unreadable"
+        raise CheckpointError(
+            f"{path}: refused: corrupt, or it holds objects that could run code ({reason})"
+        ) from None
     except Exception as error:  # truncated or foreign files raise many kinds of error
-        raise CheckpointError(f"{path}: not a readable checkpoint ({error})") from None
+        raise CheckpointError(
+            f"{path}: not a readable checkpoint ({type(error).__name__}: {error})"
+        ) from None
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{path}: not a began checkpoint of format {FORMAT_VERSION}")
     return state

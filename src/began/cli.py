@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DataError, CheckpointError, TrainingError, MetricsError) as error:
         print(f"began: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # unwritable output, a file where a folder should be, ...
+        print(f"began: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("began: interrupted", file=sys.stderr)
         return 130
@@ -51,16 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a BEGAN (on the embedded data by default)")
     _add_config_flags(train)
-    train.add_argument("--out", default="runs", help="folder that holds run folders")
-    train.add_argument("--resume", metavar="RUN", help="continue a run folder or checkpoint")
+    train.add_argument("--out", default="runs", help="folder that holds run folders (runs)")
+    train.add_argument(
+        "--resume", metavar="RUN", help="continue a run folder or checkpoint, in place"
+    )
     train.add_argument("--config", metavar="JSON", help="read settings from a config.json")
     train.add_argument(
-        "--preset", choices=sorted(PRESETS), help="start from a named set of values (flags win)"
+        "--preset", choices=sorted(PRESETS), help="named values, over --config; flags win"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
 
-    sample = commands.add_parser("sample", help="draw samples from a trained generator")
+    sample = commands.add_parser(
+        "sample",
+        help="draw samples from a trained generator",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     sample.add_argument("checkpoint", help="a run folder or checkpoint file")
     sample.add_argument("-n", "--num", type=int, default=64, help="how many samples")
     sample.add_argument("-o", "--output", default="samples.png", help="grid PNG to write")
@@ -108,11 +117,20 @@ def _train(args: argparse.Namespace) -> int:
     overrides = _given_settings(args)
     if "crop" in overrides:
         overrides["crop"] = tuple(overrides["crop"])
-    base = TrainConfig.load(args.config).to_dict() if args.config else {}
+    base = _read_config_file(args.config) if args.config else {}
     base.update(PRESETS.get(args.preset, {}))
     result = train({**base, **overrides}, out=args.out, resume=args.resume, progress=not args.quiet)
     print(result.summary())
-    return 0
+    return 130 if result.interrupted else 0
+
+
+def _read_config_file(path: str) -> dict:
+    try:
+        return TrainConfig.load(path).to_dict()
+    except OSError as error:
+        raise ConfigError(f"--config {path}: {error.strerror}") from None
+    except ValueError as error:  # invalid JSON, or keys that are not settings
+        raise ConfigError(f"--config {path}: {error}") from None
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -120,6 +138,10 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.num < 1:
         raise ConfigError(f"-n {args.num}: must be at least 1")
+    if Path(args.output).suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        raise ConfigError(f"-o {args.output}: give a .png, .jpg or .webp file name")
+    if args.individual and Path(args.individual).exists() and not Path(args.individual).is_dir():
+        raise ConfigError(f"--individual {args.individual}: exists and is not a folder")
     generator, config = load_generator(args.checkpoint, args.device)
     images = sample_images(generator, config, args.num, args.seed)
     from .images import save_grid, to_pil

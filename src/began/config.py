@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,10 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first invalid flag; return self when all is well."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"--{flag_name(f.name)} {value}: must be a finite number")
         for name, ok, rule in _rules(self):
             if not ok:
                 value = getattr(self, name)
@@ -133,6 +138,8 @@ def flag_name(field_name: str) -> str:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return "(default)"
     if isinstance(value, tuple):
         return " ".join(map(str, value))
     return str(value)

@@ -23,6 +23,8 @@ CHECKPOINT_NAME = "checkpoints/latest.pt"
 def new_run_folder(root: str | Path, label: str) -> Path:
     """Create ``root/NNNNN-label`` with the next free number."""
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise FileExistsError(f"--out {root}: exists and is not a folder")
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(m.group(1)) for p in root.iterdir() if (m := re.match(r"(\d+)-", p.name))]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "run"

@@ -150,6 +150,7 @@ class Trainer:
         self.fixed_z = sample_z(NUM_FIXED_SAMPLES, config.z_dim, self.z_rng, self.device)
         self.fixed_reals = self.loader.images[:NUM_FIXED_SAMPLES]
         self.step = 0
+        self.interrupted: str | None = None
 
     # -- one step -------------------------------------------------------------------------
 
@@ -225,6 +226,7 @@ class Trainer:
                     record = self._log(sums / interval_steps, interval_steps, elapsed, bar)
                     sums, interval_start, interval_steps = None, time.perf_counter(), 0
                 self._maybe_snapshot()
+        self.interrupted = stop.requested
         if stop.requested:
             print(f"began: stopping at step {self.step} ({stop.requested})", file=sys.stderr)
         if interval_steps:  # a short last interval is logged, but a full one is the summary
@@ -244,8 +246,7 @@ class Trainer:
         if not np.isfinite([loss_real, loss_fake, measure]).all():
             raise TrainingError(
                 f"losses became non-finite by step {self.step} (L(x)={loss_real}, "
-                f"L(G(z))={loss_fake}); the last good checkpoint is {self.run.checkpoint}. "
-                "Try a lower --lr."
+                f"L(G(z))={loss_fake}); {self._last_good()}. Try a lower --lr."
             )
         record = {
             "step": self.step,
@@ -266,6 +267,9 @@ class Trainer:
         return record
 
     def _maybe_snapshot(self) -> None:
+        c = self.config
+        if any(self.step % every == 0 for every in (c.sample_every, c.checkpoint_every)):
+            self.check_finite()
         if self.config.eval_every and self.step % self.config.eval_every == 0:
             self.evaluate()
         if self.step % self.config.sample_every == 0:
@@ -274,8 +278,12 @@ class Trainer:
             self.save()
 
     def snapshot(self) -> None:
-        self.save_images()
-        self.save()
+        """Final grids and checkpoint, unless the loop already wrote them at this step."""
+        self.check_finite()
+        if self.step % self.config.sample_every:
+            self.save_images()
+        if self.step % self.config.checkpoint_every:
+            self.save()
 
     # -- outputs --------------------------------------------------------------------------
 
@@ -309,14 +317,23 @@ class Trainer:
         self.run.log(record)
         return record
 
-    def save(self) -> None:
-        """Write the checkpoint, unless the weights went non-finite since the last one."""
+    def check_finite(self) -> None:
+        """Raise TrainingError, before anything is written, if a weight is NaN or infinite."""
         for name, net in (("generator", self.generator), ("discriminator", self.discriminator)):
             if not all(torch.isfinite(p).all() for p in net.parameters()):
                 raise TrainingError(
-                    f"the {name}'s weights became non-finite by step {self.step}; kept the "
-                    f"last good checkpoint {self.run.checkpoint}. Try a lower --lr."
+                    f"the {name}'s weights became non-finite by step {self.step}; "
+                    f"{self._last_good()}. Try a lower --lr."
                 )
+
+    def _last_good(self) -> str:
+        if self.run.checkpoint.exists():
+            return f"kept the last good checkpoint {self.run.checkpoint}"
+        return "no checkpoint had been written yet"
+
+    def save(self) -> None:
+        """Write the checkpoint, unless the weights went non-finite since the last one."""
+        self.check_finite()
         save_checkpoint(self.state_dict(), self.run.checkpoint)
 
     def state_dict(self) -> dict:
@@ -360,13 +377,15 @@ class TrainResult:
     run: Path
     step: int
     record: dict
+    interrupted: str | None = None
 
     def summary(self) -> str:
         r = self.record
         if not r:
             return f"run {self.run}: at step {self.step}, nothing to do"
         return (
-            f"run {self.run}: step {self.step}, L(x)={r['loss_real']:.4f} "
+            f"run {self.run}: step {self.step}; mean over the interval to step {r['step']}: "
+            f"L(x)={r['loss_real']:.4f} "
             f"L(G(z))={r['loss_fake']:.4f} k={r['k']:.4f} M={r['M']:.4f} lr={r['lr']:.2e} "
             f"images/s={r['images_per_s']:.0f}\nsamples: {self.run / 'samples'}"
         )
@@ -396,6 +415,8 @@ def run_label(data: str | None) -> str:
 def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = None,
           progress: bool = True) -> TrainResult:  # fmt: skip
     """Validate ``settings``, prepare data and a run folder, train, and report."""
+    if settings.get("data") is not None:  # runs resume from any folder, and compare paths
+        settings = {**settings, "data": str(Path(settings["data"]).expanduser().resolve())}
     if resume is not None:
         checkpoint = checkpoint_path(resume)
         saved = TrainConfig.from_dict(load_checkpoint(checkpoint)["config"])
@@ -429,4 +450,4 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
             file=sys.stderr,
         )
     record = trainer.fit(progress=progress)
-    return TrainResult(run.path, trainer.step, record)
+    return TrainResult(run.path, trainer.step, record, trainer.interrupted)

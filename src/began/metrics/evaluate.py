@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from began.checkpoint import load_checkpoint
 from began.data import describe_source, load_images
 from began.metrics import cache as ref_cache
 from began.metrics.errors import MetricsError
@@ -26,6 +27,7 @@ from began.metrics.weights import (
     load_inception,
     sha256_file,
 )
+from began.run_folder import checkpoint_path
 from began.sampling import load_generator, sample_images
 
 METRICS = ("fid", "kid", "pr", "is")
@@ -170,6 +172,7 @@ def evaluate_checkpoint(
     num_ref = num if num_ref is None else num_ref
     wanted = check_metrics(metrics)
     _check_counts(wanted, num, num_ref)  # refuse before the slow steps, not after
+    load_checkpoint(checkpoint_path(checkpoint))  # a missing or unsafe file is the first error
     device = str(resolve_device(device))
     weights = _early_weights_check(weights, wanted)
     fake, config = _sample(checkpoint, num, seed, device)
