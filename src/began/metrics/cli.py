@@ -19,6 +19,7 @@ def add_evaluate_command(subparsers) -> argparse.ArgumentParser:
     """Add the ``evaluate`` subcommand to an ``add_subparsers()`` object; return its parser."""
     parser = subparsers.add_parser(
         "evaluate",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="FID, KID, precision/recall (and Inception Score) of a trained generator",
         description=(
             "Sample N images from a run and compare them with real images through the standard "
