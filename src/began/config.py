@@ -69,7 +69,7 @@ class TrainConfig:
 
     # Length and bookkeeping: these may change when a run is resumed.
     steps: int = _opt(0, "stop after this many steps in all (0: no step limit)", True)
-    minutes: float = _opt(0.0, "stop after this many minutes of this session (0: none)", True)
+    minutes: float = _opt(0.0, "stop after this many minutes of this invocation (0: none)", True)
     log_every: int = _opt(100, "steps between log lines", True)
     sample_every: int = _opt(1000, "steps between sample grids", True)
     checkpoint_every: int = _opt(1000, "steps between checkpoints", True)
