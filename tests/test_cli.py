@@ -74,6 +74,8 @@ def test_resume_with_a_changed_setting_is_refused(image_folder, tmp_path, capsys
         (["--gamma", "0"], "--gamma 0.0: must lie in (0, 1]"),
         (["--data", "/no/such/folder"], "/no/such/folder"),
         (["--batch-size", "0"], "--batch-size 0: must be at least 1"),
+        (["--lr", "inf"], "--lr inf: must be a finite number"),
+        (["--config", "/no/such.json"], "--config /no/such.json: No such file"),
     ],
 )
 def test_bad_flags_give_an_error_that_names_them(flags, message, tmp_path, capsys):
@@ -123,18 +125,6 @@ def test_problems_found_after_loading_are_one_line_errors(flags, message, tmp_pa
     assert main(["train", "--out", str(tmp_path / "runs"), "--quiet", *flags]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
-
-
-@pytest.mark.parametrize(
-    "flags, message",
-    [
-        (["--lr", "inf"], "--lr inf: must be a finite number"),
-        (["--config", "/no/such.json"], "--config /no/such.json: No such file"),
-    ],
-)
-def test_more_bad_flags(flags, message, tmp_path, capsys):
-    assert main(["train", "--out", str(tmp_path / "runs"), "--quiet", *flags]) == 2
-    assert message in capsys.readouterr().err
 
 
 def test_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
