@@ -6,9 +6,12 @@ back-propagates into D's weights too, and k_t read back to Python every step. Bo
 use the same architecture, batch and machine; their timings are interleaved and the median
 of several rounds is reported, with the counted FLOPs of each step, the machine's measured
 matmul peak (float32 and bf16) and the loader's throughput on a folder of JPEG files.
+The "ceiling" column is the ratio a step would reach if it ran at the best measured matmul
+rate: the most any rewrite of it can win on this machine.
 
-    python benchmarks/step_speed.py            # all configurations, a few minutes on a CPU
-    python benchmarks/step_speed.py --quick    # one small configuration
+    python benchmarks/step_speed.py              # all configurations, ~10 min on 2 cores
+    python benchmarks/step_speed.py --compile    # also under torch.compile
+    python benchmarks/step_speed.py --quick      # one small configuration
 """
 
 from __future__ import annotations
@@ -145,32 +148,49 @@ def benchmark_config(size, n, batch, channels, args, device, peaks) -> None:
         device=str(device), precision="float32", skip=False, residual_steps=0,
     )  # fmt: skip
     variants = {"reference": ReferenceStep(base, device)}
+    eager_twin = {}  # compiled step -> the eager step whose FLOPs and memory it shares
     with tempfile.TemporaryDirectory() as tmp:
         for precision in args.precisions:
-            config = TrainConfig(**{**base.to_dict(), "precision": precision})
-            folder = Path(tmp) / precision
-            folder.mkdir()
-            variants[f"began {precision}"] = product_step(config, folder).train_step
-        for step in variants.values():  # warm-up: allocator, kernel selection
+            for compiled in (False, True) if args.compile else (False,):
+                name = f"began {precision}" + (" compiled" if compiled else "")
+                config = TrainConfig(**{**base.to_dict(), "precision": precision,
+                                        "compile": compiled})  # fmt: skip
+                folder = Path(tmp) / name.replace(" ", "-")
+                folder.mkdir()
+                variants[name] = product_step(config, folder).train_step
+                if compiled:
+                    eager_twin[name] = f"began {precision}"
+        for step in variants.values():  # warm-up: allocator, kernel selection, compilation
             for _ in range(3):
                 step()
         timings = {name: [] for name in variants}
         for _ in range(args.rounds):
             for name, step in variants.items():
                 timings[name].append(seconds_per_step(step, device, args.steps))
-        flops = {name: count_flops(step) for name, step in variants.items()}
-        memory = {name: saved_activation_mb(step) for name, step in variants.items()}
-    ref_rate = batch / statistics.median(timings["reference"])
-    print(f"\n{size} px, n={n}, batch {batch}, {channels} channel(s), median of {args.rounds}")
-    print(f"  {'step':<17}{'img/s':>8}{'ratio':>7}{'GFLOP/step':>12}{'GFLOP/s':>9}"
-          f"{'% fp32 pk':>10}{'% bf16 pk':>10}{'saved MB':>10}")  # fmt: skip
-    for name in variants:
+        # Counters and hooks do not see inside compiled kernels; the maths are the eager ones.
+        eager = {name: step for name, step in variants.items() if name not in eager_twin}
+        flops = {name: count_flops(step) for name, step in eager.items()}
+        memory = {name: saved_activation_mb(step) for name, step in eager.items()}
+        for name, twin in eager_twin.items():
+            flops[name], memory[name] = flops[twin], memory[twin]
+    print_config_table(size, n, batch, channels, args.rounds, timings, flops, memory, peaks)
+
+
+def print_config_table(size, n, batch, channels, rounds, timings, flops, memory, peaks):
+    ref_seconds = statistics.median(timings["reference"])
+    best_peak = max(peaks.values())
+    print(f"\n{size} px, n={n}, batch {batch}, {channels} channel(s), median of {rounds}")
+    print(f"  {'step':<26}{'img/s':>7}{'ratio':>7}{'GFLOP/step':>11}{'GFLOP/s':>9}"
+          f"{'% fp32 pk':>10}{'% bf16 pk':>10}{'saved MB':>9}{'ceiling':>9}")  # fmt: skip
+    for name in timings:
         seconds = statistics.median(timings[name])
         rate = flops[name] / seconds
+        # The ratio this step would reach running at the machine's best measured matmul rate.
+        ceiling = ref_seconds / (flops[name] / best_peak)
         print(
-            f"  {name:<17}{batch / seconds:>8.1f}{batch / seconds / ref_rate:>7.2f}"
-            f"{flops[name] / 1e9:>12.2f}{rate / 1e9:>9.1f}{100 * rate / peaks['fp32']:>10.1f}"
-            f"{100 * rate / peaks['bf16']:>10.1f}{memory[name]:>10.1f}"
+            f"  {name:<26}{batch / seconds:>7.1f}{ref_seconds / seconds:>7.2f}"
+            f"{flops[name] / 1e9:>11.2f}{rate / 1e9:>9.1f}{100 * rate / peaks['fp32']:>10.1f}"
+            f"{100 * rate / peaks['bf16']:>10.1f}{memory[name]:>9.1f}{ceiling:>8.2f}x"
         )
 
 
@@ -207,6 +227,8 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"])
     parser.add_argument("--jpegs", type=int, default=5000)
+    parser.add_argument("--compile", action="store_true",
+                        help="also time each began step under torch.compile")  # fmt: skip
     args = parser.parse_args()
     device = torch.device(args.device)
     peaks = {

@@ -4,12 +4,17 @@
   with AMX tiles); losses, k_t and M always stay in float32;
 * fused Adam where PyTorch has a fused kernel for the device;
 * optional ``torch.compile``, falling back to eager mode with a warning when the compiler
-  (or a C++ toolchain for it) is missing.
+  (or a C++ toolchain for it) is missing;
+* on CPU, freed activation memory kept for reuse instead of being returned to the system.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import os
+import sys
 import warnings
 
 import torch
@@ -43,6 +48,31 @@ def autocast(precision: str, device: torch.device):
     if precision == "float32":
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+
+
+def keep_freed_memory() -> bool:
+    """Make glibc keep freed memory in the heap for reuse; return whether it could.
+
+    A CPU training step frees and reallocates the same multi-megabyte activation buffers every
+    step. By default glibc serves each with fresh ``mmap`` pages and unmaps it on free, so the
+    step pays a page fault per 4 KiB of activations; ``benchmarks/step_speed.py`` measures the
+    difference. Process-wide and idempotent; a no-op outside Linux/glibc or when the environment
+    sets ``BEGAN_KEEP_FREED_MEMORY=0``. The cost is that the process keeps its peak heap (about
+    40% more resident memory in that benchmark) until it exits.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("BEGAN_KEEP_FREED_MEMORY") == "0":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # musl and other C libraries have no mallopt
+        return False
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
 
 
 def adam(params, lr: float, betas: tuple[float, float], device: torch.device):

@@ -31,7 +31,7 @@ from .diagnostics import diversity
 from .equilibrium import EquilibriumController, reconstruction_loss
 from .images import save_grid
 from .models import Discriminator, Generator, residual_carry, set_residual_carry
-from .performance import MaybeCompiled, adam, autocast, resolve_precision
+from .performance import MaybeCompiled, adam, autocast, keep_freed_memory, resolve_precision
 from .run_folder import RunFolder, checkpoint_path, new_run_folder
 from .schedule import PlateauHalving
 
@@ -128,6 +128,8 @@ class Trainer:
         self.config = config
         self.run = run
         self.device = resolve_device(config.device)
+        if self.device.type == "cpu":
+            keep_freed_memory()
         torch.manual_seed(config.seed)
         self.generator = build_generator(config).to(self.device, memory_format=torch.channels_last)
         self.discriminator = build_discriminator(config).to(
@@ -395,16 +397,11 @@ def load_training_images(
     config: TrainConfig, progress: bool = True
 ) -> tuple[TrainConfig, np.ndarray]:
     """Decode (or fetch from cache) the data set; resolve ``channels=0`` from the data."""
-    channels = config.channels or 3
     images = load_images(
-        config.data, image_size=config.image_size, channels=channels, crop=config.crop,
+        config.data, image_size=config.image_size, channels=config.channels, crop=config.crop,
         workers=config.workers or os.cpu_count() or 1, progress=progress,
     )  # fmt: skip
-    if config.channels == 0:
-        grey = bool((images[..., :1] == images).all())
-        images = np.ascontiguousarray(images[..., :1]) if grey else images
-        config = dataclasses.replace(config, channels=images.shape[-1])
-    return config, images
+    return dataclasses.replace(config, channels=images.shape[-1]), images
 
 
 def run_label(data: str | None) -> str:

@@ -131,3 +131,38 @@ def test_embedded_set_is_cached(cache_dir, decodes):
         second = load(None, 28, 1)
     assert decodes == ["embedded"] and first.shape == second.shape == (10000, 28, 28, 1)
     assert [p.name.startswith("embedded-28px-1ch-") for p in cached_files(cache_dir)] == [True]
+
+
+def test_channels_zero_caches_grey_data_with_one_channel(tmp_path, cache_dir):
+    grey, colour = tmp_path / "grey", tmp_path / "colour"
+    for path, mode in [(grey, "L"), (colour, "RGB")]:
+        path.mkdir()
+        for i in range(3):
+            Image.new(mode, (9, 9), (40 * i) if mode == "L" else (40 * i, 0, 200)).save(
+                path / f"{i}.png"
+            )
+    assert load(grey, channels=0).shape == (3, 8, 8, 1)
+    assert load(colour, channels=0).shape == (3, 8, 8, 3)
+    stored = sorted(np.load(path).shape[-1] for path in cache_dir.glob("*any-ch*.npy"))
+    assert stored == [1, 3]  # the grey set is not stored three times over
+    assert load(grey, channels=0).shape == (3, 8, 8, 1)  # and reads back as it was stored
+
+
+def test_a_cache_hit_repeats_the_skipped_files_warning(folder, decodes):
+    (folder / "broken.png").write_bytes(b"not a picture")
+    for _ in range(2):
+        with pytest.warns(UserWarning, match=r"skipped 1 unreadable.*broken\.png"):
+            assert len(load(folder)) == 3
+    assert decodes == ["folder"]  # the second warning came from the cache
+
+
+def test_a_damaged_skipped_list_does_not_lose_the_cache(folder, cache_dir, decodes):
+    (folder / "broken.png").write_bytes(b"not a picture")
+    with pytest.warns(UserWarning, match="skipped 1"):
+        first = load(folder)
+    (sidecar,) = cache_dir.glob("*.skipped.json")
+    sidecar.write_text("{not json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(load(folder), first)
+    assert decodes == ["folder"]

@@ -63,12 +63,14 @@ def cache_file(cache_dir: str | os.PathLike[str] | None, src: Source, params: Pa
     stem = "embedded" if src.path is None else src.path.name
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem)[:40]
     directory = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    return directory / f"{stem}-{params.image_size}px-{params.channels}ch-{digest}.npy"
+    channels = f"{params.channels}ch" if params.channels else "any-ch"
+    return directory / f"{stem}-{params.image_size}px-{channels}-{digest}.npy"
 
 
-def load(path: Path, params: Params) -> np.ndarray | None:
-    """The cached array, or None when absent or unusable (a corrupt file is warned about and
-    will be overwritten by the rebuilt one)."""
+def load(path: Path, params: Params) -> tuple[np.ndarray, list[tuple[str, str]]] | None:
+    """The cached array and the ``(name, reason)`` of the files skipped when it was built, or
+    None when absent or unusable (a corrupt file is warned about and will be overwritten by
+    the rebuilt one)."""
     if not path.is_file():
         return None
     try:
@@ -76,24 +78,30 @@ def load(path: Path, params: Params) -> np.ndarray | None:
     except (OSError, ValueError, EOFError) as exc:
         warnings.warn(f"cache file {path} is corrupt ({exc}); rebuilding it", stacklevel=3)
         return None
-    expected = (params.image_size, params.image_size, params.channels)
-    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != expected:
+    size = params.image_size
+    allowed = (1, 3) if params.channels == 0 else (params.channels,)
+    usable = images.dtype == np.uint8 and images.ndim == 4
+    if not usable or images.shape[1:3] != (size, size) or images.shape[3] not in allowed:
         warnings.warn(
             f"cache file {path} holds {images.dtype} {images.shape}, expected uint8 "
-            f"(N, {', '.join(map(str, expected))}); rebuilding it",
+            f"(N, {size}, {size}, {' or '.join(map(str, allowed))}); rebuilding it",
             stacklevel=3,
         )
         return None
     if len(images) == 0:
         return None
     log.info("loaded %d images from cache %s", len(images), path)
-    return images
+    return images, _load_skipped(_skipped_file(path))
 
 
-def save(path: Path, images: np.ndarray) -> None:
+def save(path: Path, images: np.ndarray, skipped: list[tuple[str, str]] = ()) -> None:
     """Write ``images`` atomically: a temporary file in the same folder, then ``os.replace``,
-    so readers never see a half-written cache. Failure to write only warns."""
+    so readers never see a half-written cache. The names of skipped files go beside it, so a
+    cached run warns about them too. Failure to write only warns."""
     try:
+        if skipped:
+            with atomic_write(_skipped_file(path)) as handle:
+                handle.write(json.dumps([list(entry) for entry in skipped]).encode())
         with atomic_write(path) as handle:
             np.save(handle, images)
     except OSError as exc:
@@ -102,3 +110,15 @@ def save(path: Path, images: np.ndarray) -> None:
         )
         return
     log.info("cached %d images in %s", len(images), path)
+
+
+def _skipped_file(path: Path) -> Path:
+    return path.with_name(path.stem + ".skipped.json")
+
+
+def _load_skipped(path: Path) -> list[tuple[str, str]]:
+    try:
+        entries = json.loads(path.read_text())
+        return [(str(name), str(reason)) for name, reason in entries]
+    except (OSError, ValueError, TypeError):  # absent or damaged: the images are still good
+        return []

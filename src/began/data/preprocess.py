@@ -37,7 +37,8 @@ _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 
 @dataclass(frozen=True)
 class Params:
-    """Preprocessing parameters of one run; ``crop`` is ``(left, top, width, height)``."""
+    """Preprocessing parameters of one run; ``crop`` is ``(left, top, width, height)``;
+    ``channels`` 0 means 1 or 3, whichever the data turn out to be."""
 
     image_size: int
     channels: int
@@ -48,8 +49,10 @@ class Params:
         """Validate user-supplied values and build Params; raise DataError when invalid."""
         if not _is_int(image_size) or image_size < 1:
             raise DataError(f"image_size must be a positive integer, got {image_size!r}")
-        if not _is_int(channels) or channels not in (1, 3):
-            raise DataError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels!r}")
+        if not _is_int(channels) or channels not in (0, 1, 3):
+            raise DataError(
+                f"channels must be 1 (greyscale), 3 (RGB) or 0 (as the data), got {channels!r}"
+            )
         if crop is not None:
             values = tuple(crop) if isinstance(crop, (tuple, list)) else ()
             if len(values) != 4 or not all(_is_int(v) for v in values):
