@@ -17,7 +17,10 @@ rate: the most any rewrite of it can win on this machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import multiprocessing
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -31,6 +34,7 @@ from began.config import TrainConfig
 from began.data import load_images
 from began.data.loader import BatchLoader
 from began.equilibrium import reconstruction_loss
+from began.performance import keep_freed_memory
 from began.run_folder import RunFolder
 from began.training import Trainer, build_discriminator, build_generator
 
@@ -141,56 +145,127 @@ def matmul_peak(dtype: torch.dtype, device: torch.device, size: int = 2048) -> f
     return 2 * size**3 / min(rounds)
 
 
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One timed step: the reference or began's, and how it runs."""
+
+    name: str
+    reference: bool
+    precision: str = "float32"
+    compile: bool = False
+    keep_freed_memory: bool = True  # began does this on CPU; a typical port does not
+
+
+def variants_to_time(args) -> list[Variant]:
+    variants = [
+        Variant("reference", reference=True, keep_freed_memory=False),
+        Variant("reference, memory kept", reference=True),  # the allocator's share alone
+    ]
+    for precision in args.precisions:
+        for compiled in (False, True) if args.compile else (False,):
+            name = f"began {precision}" + (" compiled" if compiled else "")
+            variants.append(Variant(name, reference=False, precision=precision, compile=compiled))
+    return variants
+
+
+def serve_step(conn, variant: Variant, base: dict) -> None:
+    """Child process: build one step, then time or measure it on the parent's command.
+
+    Each step has a process of its own, so the allocator setting, the compiled code and the
+    peak memory of one do not leak into another; the parent interleaves their rounds.
+    """
+    if variant.keep_freed_memory:
+        keep_freed_memory()
+    else:
+        os.environ["BEGAN_KEEP_FREED_MEMORY"] = "0"  # stops the Trainer from doing it
+    config = TrainConfig(**{**base, "precision": variant.precision, "compile": variant.compile})
+    device = torch.device(config.device)
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = max_resident_mb()
+        step = ReferenceStep(config, device) if variant.reference else (
+            product_step(config, Path(tmp)).train_step
+        )  # fmt: skip
+        for _ in range(3):  # warm-up: allocator, kernel selection, compilation
+            step()
+        conn.send("ready")
+        while (command := conn.recv()) != "stop":
+            if command == "time":
+                conn.send(seconds_per_step(step, device, conn.recv()))
+            elif command == "measure":  # after the timings: counting slows the step down
+                flops = None if variant.compile else count_flops(step)
+                saved = None if variant.compile else saved_activation_mb(step)
+                conn.send((flops, saved, peak_memory_mb(device, baseline)))
+
+
+def max_resident_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
+
+
+def peak_memory_mb(device: torch.device, baseline: float) -> float:
+    """Peak memory the step used: CUDA's allocator peak, or the growth of the peak RSS."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return max_resident_mb() - baseline
+
+
 def benchmark_config(size, n, batch, channels, args, device, peaks) -> None:
     # The paper's architecture: the options would add work the reference step does not do.
     base = TrainConfig(
         image_size=size, channels=channels, num_filters=n, batch_size=batch,
         device=str(device), precision="float32", skip=False, residual_steps=0,
-    )  # fmt: skip
-    variants = {"reference": ReferenceStep(base, device)}
-    eager_twin = {}  # compiled step -> the eager step whose FLOPs and memory it shares
-    with tempfile.TemporaryDirectory() as tmp:
-        for precision in args.precisions:
-            for compiled in (False, True) if args.compile else (False,):
-                name = f"began {precision}" + (" compiled" if compiled else "")
-                config = TrainConfig(**{**base.to_dict(), "precision": precision,
-                                        "compile": compiled})  # fmt: skip
-                folder = Path(tmp) / name.replace(" ", "-")
-                folder.mkdir()
-                variants[name] = product_step(config, folder).train_step
-                if compiled:
-                    eager_twin[name] = f"began {precision}"
-        for step in variants.values():  # warm-up: allocator, kernel selection, compilation
-            for _ in range(3):
-                step()
-        timings = {name: [] for name in variants}
+    ).to_dict()  # fmt: skip
+    variants = variants_to_time(args)
+    context = multiprocessing.get_context("spawn")
+    conns, processes = {}, []
+    try:
+        for variant in variants:  # one at a time, so each warms up on an idle machine
+            parent, child = context.Pipe()
+            process = context.Process(target=serve_step, args=(child, variant, base))
+            process.start()
+            processes.append(process)
+            if parent.recv() != "ready":
+                raise RuntimeError(f"{variant.name}: the step did not start")
+            conns[variant.name] = parent
+        timings = {name: [] for name in conns}
         for _ in range(args.rounds):
-            for name, step in variants.items():
-                timings[name].append(seconds_per_step(step, device, args.steps))
-        # Counters and hooks do not see inside compiled kernels; the maths are the eager ones.
-        eager = {name: step for name, step in variants.items() if name not in eager_twin}
-        flops = {name: count_flops(step) for name, step in eager.items()}
-        memory = {name: saved_activation_mb(step) for name, step in eager.items()}
-        for name, twin in eager_twin.items():
-            flops[name], memory[name] = flops[twin], memory[twin]
-    print_config_table(size, n, batch, channels, args.rounds, timings, flops, memory, peaks)
+            for name, conn in conns.items():
+                conn.send("time")
+                conn.send(args.steps)
+                timings[name].append(conn.recv())
+        measured = {}
+        for name, conn in conns.items():
+            conn.send("measure")
+            measured[name] = conn.recv()
+            conn.send("stop")
+    finally:
+        for process in processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
+    # Counters and hooks do not see inside compiled kernels; the maths are the eager ones.
+    for variant in variants:
+        if variant.compile:
+            twin = measured[variant.name.removesuffix(" compiled")]
+            measured[variant.name] = (twin[0], twin[1], measured[variant.name][2])
+    print_config_table(size, n, batch, channels, args.rounds, timings, measured, peaks)
 
 
-def print_config_table(size, n, batch, channels, rounds, timings, flops, memory, peaks):
+def print_config_table(size, n, batch, channels, rounds, timings, measured, peaks):
     ref_seconds = statistics.median(timings["reference"])
     best_peak = max(peaks.values())
     print(f"\n{size} px, n={n}, batch {batch}, {channels} channel(s), median of {rounds}")
-    print(f"  {'step':<26}{'img/s':>7}{'ratio':>7}{'GFLOP/step':>11}{'GFLOP/s':>9}"
-          f"{'% fp32 pk':>10}{'% bf16 pk':>10}{'saved MB':>9}{'ceiling':>9}")  # fmt: skip
+    print(f"  {'step':<25}{'img/s':>7}{'ratio':>7}{'GFLOP/step':>11}{'GFLOP/s':>9}"
+          f"{'%fp32 pk':>9}{'%bf16 pk':>9}{'saved MB':>9}{'peak MB':>8}{'ceiling':>9}")  # fmt: skip
     for name in timings:
         seconds = statistics.median(timings[name])
-        rate = flops[name] / seconds
+        flops, saved, peak = measured[name]
+        rate = flops / seconds
         # The ratio this step would reach running at the machine's best measured matmul rate.
-        ceiling = ref_seconds / (flops[name] / best_peak)
+        ceiling = ref_seconds / (flops / best_peak)
         print(
-            f"  {name:<26}{batch / seconds:>7.1f}{ref_seconds / seconds:>7.2f}"
-            f"{flops[name] / 1e9:>11.2f}{rate / 1e9:>9.1f}{100 * rate / peaks['fp32']:>10.1f}"
-            f"{100 * rate / peaks['bf16']:>10.1f}{memory[name]:>9.1f}{ceiling:>8.2f}x"
+            f"  {name:<25}{batch / seconds:>7.1f}{ref_seconds / seconds:>7.2f}"
+            f"{flops / 1e9:>11.2f}{rate / 1e9:>9.1f}{100 * rate / peaks['fp32']:>9.1f}"
+            f"{100 * rate / peaks['bf16']:>9.1f}{saved:>9.1f}{peak:>8.0f}{ceiling:>8.2f}x"
         )
 
 
