@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample = commands.add_parser(
         "sample",
         help="draw samples from a trained generator",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     sample.add_argument("checkpoint", help="a run folder or checkpoint file")
     sample.add_argument("-n", "--num", type=int, default=64, help="how many samples")
@@ -77,8 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0, help="seed of the latent codes")
     sample.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     sample.set_defaults(handler=_sample)
-    add_evaluate_command(commands)
+    add_evaluate_command(commands, HelpFormatter)
     return parser
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each default, unless it is None, an off switch, or already in the help text."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        switch_off = action.nargs == 0 and action.default is False
+        if action.default is None or switch_off or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +98,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(TrainConfig):
         kind = _base_type(hints[f.name])
         options = {"default": argparse.SUPPRESS, "dest": f.name}
-        help_text = f"{f.metadata['help']} (default: {f.default})"
+        help_text = f.metadata["help"] + ("" if f.default is None else f" (default: {f.default})")
         if kind is bool:
             options["action"] = argparse.BooleanOptionalAction
         elif f.metadata.get("nargs"):

@@ -7,6 +7,7 @@ runs/00003-fashion-mnist/
     samples/step-*.png   samples from the run's fixed latent codes
     reconstructions/     real images (left) beside D's reconstructions (right)
     checkpoints/latest.pt
+    evaluations.jsonl    one JSON record per ``began evaluate`` of the run
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 CONFIG_NAME = "config.json"
 CHECKPOINT_NAME = "checkpoints/latest.pt"
+EVALUATIONS_NAME = "evaluations.jsonl"
 
 
 def new_run_folder(root: str | Path, label: str) -> Path:

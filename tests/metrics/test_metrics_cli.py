@@ -53,3 +53,19 @@ def test_table_by_default_and_errors_exit_2(monkeypatch, capsys):
 def test_help_mentions_how_to_get_weights():
     with pytest.raises(SystemExit):
         _parser().parse_args(["evaluate", "--help"])
+
+
+def test_results_are_kept_in_the_run_folder(monkeypatch, tmp_path, capsys):
+    run = tmp_path / "00001-demo"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.json").write_text("{}")
+    (run / "checkpoints" / "latest.pt").write_bytes(b"")
+    loose = tmp_path / "copy.pt"
+    loose.write_bytes(b"")
+    monkeypatch.setattr(metrics_cli, "evaluate_checkpoint", lambda *a, **k: RESULTS)
+    for target in [run, run / "checkpoints" / "latest.pt", loose]:
+        args = _parser().parse_args(["evaluate", str(target), "--quiet"])
+        assert args.handler(args) == 0
+    lines = (run / "evaluations.jsonl").read_text().splitlines()
+    assert [json.loads(line)["fid"] for line in lines] == [1.5, 1.5]
+    assert list(tmp_path.glob("*.jsonl")) == []  # nothing written beside a loose checkpoint

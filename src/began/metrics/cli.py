@@ -9,17 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from began.metrics.errors import MetricsError
 from began.metrics.evaluate import DEFAULT_BATCH_SIZE, DEFAULT_METRICS, evaluate_checkpoint
 from began.metrics.report import format_table
+from began.run_folder import CONFIG_NAME, EVALUATIONS_NAME, checkpoint_path
 
 
-def add_evaluate_command(subparsers) -> argparse.ArgumentParser:
+def add_evaluate_command(
+    subparsers, formatter_class: type[argparse.HelpFormatter] = argparse.HelpFormatter
+) -> argparse.ArgumentParser:
     """Add the ``evaluate`` subcommand to an ``add_subparsers()`` object; return its parser."""
     parser = subparsers.add_parser(
         "evaluate",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=formatter_class,
         help="FID, KID, precision/recall (and Inception Score) of a trained generator",
         description=(
             "Sample N images from a run and compare them with real images through the standard "
@@ -62,4 +66,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"began: error: {error}", file=sys.stderr)
         return 2
     print(json.dumps(results, indent=2) if args.json else format_table(results))
+    record_in_run_folder(args.checkpoint, results)
     return 0
+
+
+def record_in_run_folder(checkpoint: str, results: dict) -> None:
+    """Append the results to the run's ``evaluations.jsonl``, so figures outlive the terminal."""
+    run = checkpoint_path(checkpoint).resolve().parent.parent
+    if not (run / CONFIG_NAME).is_file():
+        return  # a checkpoint copied out of its run folder
+    try:
+        with open(run / EVALUATIONS_NAME, "a") as log:
+            log.write(json.dumps({**results, "time": time.time()}) + "\n")
+    except OSError as error:
+        print(f"began: warning: results not saved in {run}: {error}", file=sys.stderr)

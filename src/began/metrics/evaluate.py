@@ -165,14 +165,14 @@ def evaluate_checkpoint(
     The reference is ``ref`` (any source ``began.data.load_images`` reads) or, by default, the
     run's own training data with its crop box; either way at the run's image size. It is cut
     to ``num_ref`` images (default ``num``) by a fixed-seed random subset, so that both sides
-    have the same N. Returns ``evaluate_images``'s dict plus checkpoint, reference, and the
-    whole call's seconds (sampling and data loading included).
+    have the same N. Returns ``evaluate_images``'s dict plus checkpoint, its training step,
+    reference, and the whole call's seconds (sampling and data loading included).
     """
     start = time.perf_counter()
     num_ref = num if num_ref is None else num_ref
     wanted = check_metrics(metrics)
     _check_counts(wanted, num, num_ref)  # refuse before the slow steps, not after
-    load_checkpoint(checkpoint_path(checkpoint))  # a missing or unsafe file is the first error
+    step = load_checkpoint(checkpoint_path(checkpoint)).get("step")  # refuses unsafe files first
     device = str(resolve_device(device))
     weights = _early_weights_check(weights, wanted)
     fake, config = _sample(checkpoint, num, seed, device)
@@ -183,7 +183,8 @@ def evaluate_checkpoint(
         fake, real, weights=weights, metrics=wanted, batch_size=batch_size, device=device,
         cache=cache, ref_label=label or "images", seed=seed, progress=progress,
     )  # fmt: skip
-    results = {"checkpoint": str(Path(checkpoint)), "reference": label, "seed": seed, **results}
+    results = {"checkpoint": str(Path(checkpoint)), "step": step, "reference": label,
+               "seed": seed, **results}  # fmt: skip
     results["seconds"] = round(time.perf_counter() - start, 2)
     return results
 
