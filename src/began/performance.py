@@ -62,8 +62,8 @@ def keep_freed_memory() -> bool:
     step. By default glibc serves each with fresh ``mmap`` pages and unmaps it on free, so the
     step pays a page fault per 4 KiB of activations; ``benchmarks/step_speed.py`` measures the
     difference. Process-wide and idempotent; a no-op outside Linux/glibc or when the environment
-    sets ``BEGAN_KEEP_FREED_MEMORY=0``. The cost is that the process keeps its peak heap (about
-    40% more resident memory in that benchmark) until it exits.
+    sets ``BEGAN_KEEP_FREED_MEMORY=0``. The peak memory does not grow, but the process stays at
+    that peak between steps instead of shrinking back.
     """
     if not sys.platform.startswith("linux") or os.environ.get("BEGAN_KEEP_FREED_MEMORY") == "0":
         return False
