@@ -416,7 +416,8 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
         settings = {**settings, "data": str(Path(settings["data"]).expanduser().resolve())}
     if resume is not None:
         checkpoint = checkpoint_path(resume)
-        saved = TrainConfig.from_dict(load_checkpoint(checkpoint)["config"])
+        state = load_checkpoint(checkpoint)
+        saved = TrainConfig.from_dict(state["config"])
         config = TrainConfig.from_dict({**saved.to_dict(), **settings}).validate()
         refuse_changed_settings(config, saved)
         run = RunFolder(checkpoint.parent.parent)
@@ -438,7 +439,7 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
         run.config.write_text(config.to_json())
     trainer = Trainer(config, images, run)
     if resume is not None:
-        trainer.resume(checkpoint)
+        trainer.load_state_dict(state)  # the settings were compared above
         run.config.write_text(config.to_json())
     if progress:
         print(
