@@ -231,9 +231,12 @@ def benchmark_config(size, n, batch, channels, args, device) -> tuple[dict, dict
             parent, child = context.Pipe()
             process = context.Process(target=serve_step, args=(child, variant, base))
             process.start()
+            child.close()  # so that a child that dies shows up here as EOFError
             processes.append(process)
-            if parent.recv() != "ready":
-                raise RuntimeError(f"{variant.name}: the step did not start")
+            try:
+                parent.recv()
+            except EOFError:
+                raise RuntimeError(f"{variant.name}: the step's process died") from None
             conns[variant.name] = parent
         timings = {name: [] for name in conns}
         for _ in range(args.rounds):
@@ -310,7 +313,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=3, help="steps per timed round")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"])
+    parser.add_argument("--precisions", nargs="+", choices=["float32", "bfloat16"],
+                        default=["float32", "bfloat16"])  # fmt: skip
     parser.add_argument("--jpegs", type=int, default=5000)
     parser.add_argument("--compile", action="store_true",
                         help="also time each began step under torch.compile")  # fmt: skip
