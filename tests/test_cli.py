@@ -67,6 +67,32 @@ def test_resume_with_a_changed_setting_is_refused(image_folder, tmp_path, capsys
     assert (run / "checkpoints" / "latest.pt").read_bytes() == before
 
 
+def test_resume_refuses_what_it_cannot_continue_in_place(image_folder, tmp_path, capsys,
+                                                         monkeypatch):  # fmt: skip
+    monkeypatch.setenv("BEGAN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "runs"
+    with pytest.warns(UserWarning):
+        main(["train", "--data", str(image_folder), "--steps", "2", "--out", str(out), *TINY])
+    (run,) = out.iterdir()
+    before = (run / "checkpoints" / "latest.pt").read_bytes()
+    loose = tmp_path / "copies" / "sub" / "my.pt"
+    loose.parent.mkdir(parents=True)
+    loose.write_bytes(before)
+    assert main(["train", "--resume", str(loose), "--quiet"]) == 2
+    assert "is not inside a run folder" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "copies").iterdir()) == ["sub"]  # nothing written
+
+    # "--channels 0" (as the data) is what the run began with, not a changed setting.
+    assert main(["train", "--resume", str(run), "--channels", "0", "--steps", "3", "--quiet"]) == 0
+    before = (run / "checkpoints" / "latest.pt").read_bytes()
+
+    Image.new("L", (20, 20), 128).save(image_folder / "new.png")  # the data set grew
+    with pytest.warns(UserWarning):
+        assert main(["train", "--resume", str(run), "--steps", "5", "--quiet"]) == 2
+    assert "trained on 24 images, the data now has 25" in capsys.readouterr().err
+    assert (run / "checkpoints" / "latest.pt").read_bytes() == before
+
+
 @pytest.mark.parametrize(
     "flags, message",
     [

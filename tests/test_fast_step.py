@@ -125,6 +125,7 @@ def test_freed_activation_memory_is_reused_without_page_faults(monkeypatch):
     assert max(faults[-4:]) < 1000, faults
 
 
-def test_keeping_freed_memory_can_be_turned_off(monkeypatch):
-    monkeypatch.setenv("BEGAN_KEEP_FREED_MEMORY", "0")
+@pytest.mark.parametrize("value", ["0", "false", " Off ", "no"])
+def test_keeping_freed_memory_can_be_turned_off(monkeypatch, value):
+    monkeypatch.setenv("BEGAN_KEEP_FREED_MEMORY", value)
     assert not keep_freed_memory()

@@ -50,6 +50,8 @@ def autocast(precision: str, device: torch.device):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
+OFF_WORDS = ("0", "false", "no", "off")
+
 # glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
@@ -62,10 +64,11 @@ def keep_freed_memory() -> bool:
     step. By default glibc serves each with fresh ``mmap`` pages and unmaps it on free, so the
     step pays a page fault per 4 KiB of activations; ``benchmarks/step_speed.py`` measures the
     difference. Process-wide and idempotent; a no-op outside Linux/glibc or when the environment
-    sets ``BEGAN_KEEP_FREED_MEMORY=0``. The peak memory does not grow, but the process stays at
-    that peak between steps instead of shrinking back.
+    sets ``BEGAN_KEEP_FREED_MEMORY`` to 0, false, no or off. The cost: the process stays at its
+    peak resident size between steps instead of shrinking back.
     """
-    if not sys.platform.startswith("linux") or os.environ.get("BEGAN_KEEP_FREED_MEMORY") == "0":
+    opted_out = os.environ.get("BEGAN_KEEP_FREED_MEMORY", "").strip().lower() in OFF_WORDS
+    if not sys.platform.startswith("linux") or opted_out:
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -417,10 +417,17 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
     if resume is not None:
         checkpoint = checkpoint_path(resume)
         state = load_checkpoint(checkpoint)
+        run = RunFolder(checkpoint.parent.parent)
+        if not run.config.is_file():  # a copied checkpoint would write a run two folders up
+            raise ConfigError(
+                f"--resume {resume}: {checkpoint} is not inside a run folder (no {run.config}); "
+                "resume the run folder itself"
+            )
         saved = TrainConfig.from_dict(state["config"])
+        if settings.get("channels") == 0:  # "as the data" was resolved when the run began
+            settings = {**settings, "channels": saved.channels}
         config = TrainConfig.from_dict({**saved.to_dict(), **settings}).validate()
         refuse_changed_settings(config, saved)
-        run = RunFolder(checkpoint.parent.parent)
     else:
         config = TrainConfig.from_dict(settings).validate()
         run = None
@@ -439,7 +446,11 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
         run.config.write_text(config.to_json())
     trainer = Trainer(config, images, run)
     if resume is not None:
-        trainer.load_state_dict(state)  # the settings were compared above
+        try:
+            trainer.load_state_dict(state)  # the settings were compared above
+        except ValueError as error:  # e.g. the data set no longer has the run's size
+            raise ConfigError(f"--resume {resume}: {error}") from None
+        del state
         run.config.write_text(config.to_json())
     if progress:
         print(

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from began.data import cache, ingest, load_images
+from began.data.preprocess import Params
 
 
 def load(source, size: int = 8, channels: int = 3, **kwargs) -> np.ndarray:
@@ -166,3 +167,16 @@ def test_a_damaged_skipped_list_does_not_lose_the_cache(folder, cache_dir, decod
         warnings.simplefilter("error")
         np.testing.assert_array_equal(load(folder), first)
     assert decodes == ["folder"]
+
+
+def test_a_rebuild_without_broken_files_drops_the_old_list(tmp_path):
+    # Same key, different outcome: e.g. a file that could not be opened (permissions, which
+    # the fingerprint does not see) and now can.
+    path = tmp_path / "set-8px-3ch-key.npy"
+    images = np.zeros((2, 8, 8, 3), np.uint8)
+    params = Params.checked(8, 3, None)
+    cache.save(path, images, [("a.png", "Permission denied")])
+    assert cache.load(path, params)[1] == [("a.png", "Permission denied")]
+    cache.save(path, images, [])
+    assert cache.load(path, params)[1] == []
+    assert list(tmp_path.glob("*.json")) == []

@@ -102,6 +102,8 @@ def save(path: Path, images: np.ndarray, skipped: list[tuple[str, str]] = ()) ->
         if skipped:
             with atomic_write(_skipped_file(path)) as handle:
                 handle.write(json.dumps([list(entry) for entry in skipped]).encode())
+        else:  # a list left by an earlier build of the same key is no longer true
+            _skipped_file(path).unlink(missing_ok=True)
         with atomic_write(path) as handle:
             np.save(handle, images)
     except OSError as exc:
@@ -119,6 +121,6 @@ def _skipped_file(path: Path) -> Path:
 def _load_skipped(path: Path) -> list[tuple[str, str]]:
     try:
         entries = json.loads(path.read_text())
-        return [(str(name), str(reason)) for name, reason in entries]
+        return [(str(name), str(reason)) for name, reason in entries if isinstance(name, str)]
     except (OSError, ValueError, TypeError):  # absent or damaged: the images are still good
         return []
