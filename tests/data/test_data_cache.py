@@ -180,3 +180,14 @@ def test_a_rebuild_without_broken_files_drops_the_old_list(tmp_path):
     cache.save(path, images, [])
     assert cache.load(path, params)[1] == []
     assert list(tmp_path.glob("*.json")) == []
+
+
+def test_a_count_found_with_channels_zero_reuses_that_cache(tmp_path, decodes):
+    grey = tmp_path / "grey"
+    grey.mkdir()
+    for i in range(3):
+        Image.new("L", (9, 9), 40 * i).save(grey / f"{i}.png")
+    first = load(grey, channels=0)
+    np.testing.assert_array_equal(load(grey, channels=1), first)  # as a resumed run asks
+    assert len(decodes) == 1
+    assert load(grey, channels=3).shape[-1] == 3 and len(decodes) == 2  # not what was stored

@@ -50,7 +50,7 @@ def load_images(
     src = resolve_source(source)
     label = describe_source(source)
     cache_path = cache.cache_file(cache_dir, src, params)
-    cached = cache.load(cache_path, params)
+    cached = cache.load(cache_path, params) or _from_any_channel_cache(cache_dir, src, params)
     if cached is not None:
         images, skipped = cached
     else:
@@ -62,6 +62,18 @@ def load_images(
     if skipped:
         warn_skipped(label, skipped)
     return images
+
+
+def _from_any_channel_cache(
+    cache_dir: str | os.PathLike[str] | None, src: Source, params: Params
+) -> tuple[np.ndarray, list[tuple[str, str]]] | None:
+    """A cache written with ``channels=0`` that holds the channel count asked for now (a run
+    started "as the data" records the count it found, and resumes and evaluations ask for it)."""
+    if params.channels == 0:
+        return None
+    any_params = dataclasses.replace(params, channels=0)
+    cached = cache.load(cache.cache_file(cache_dir, src, any_params), any_params)
+    return cached if cached is not None and cached[0].shape[-1] == params.channels else None
 
 
 def grey_if_all_grey(images: np.ndarray) -> np.ndarray:
