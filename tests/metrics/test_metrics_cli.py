@@ -66,6 +66,9 @@ def test_results_are_kept_in_the_run_folder(monkeypatch, tmp_path, capsys):
     for target in [run, run / "checkpoints" / "latest.pt", loose]:
         args = _parser().parse_args(["evaluate", str(target), "--quiet"])
         assert args.handler(args) == 0
-    lines = (run / "evaluations.jsonl").read_text().splitlines()
-    assert [json.loads(line)["fid"] for line in lines] == [1.5, 1.5]
+    records = [json.loads(line) for line in (run / "evaluations.jsonl").read_text().splitlines()]
+    assert [record["fid"] for record in records] == [1.5, 1.5]
+    assert {record["checkpoint"] for record in records} == {
+        str((run / "checkpoints" / "latest.pt").resolve())
+    }
     assert list(tmp_path.glob("*.jsonl")) == []  # nothing written beside a loose checkpoint

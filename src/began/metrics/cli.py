@@ -73,11 +73,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def record_in_run_folder(checkpoint: str, results: dict) -> None:
     """Append the results to the run's ``evaluations.jsonl``, so figures outlive the terminal."""
-    run = checkpoint_path(checkpoint).resolve().parent.parent
+    file = checkpoint_path(checkpoint).resolve()
+    run = file.parent.parent
     if not (run / CONFIG_NAME).is_file():
         return  # a checkpoint copied out of its run folder
+    record = {**results, "checkpoint": str(file), "time": time.time()}
     try:
         with open(run / EVALUATIONS_NAME, "a") as log:
-            log.write(json.dumps({**results, "time": time.time()}) + "\n")
+            log.write(json.dumps(record) + "\n")
     except OSError as error:
         print(f"began: warning: results not saved in {run}: {error}", file=sys.stderr)

@@ -6,6 +6,8 @@ from __future__ import annotations
 def format_table(results: dict) -> str:
     """A plain-text table of the metrics present in ``results``, then counts, time and notes."""
     rows = list(_metric_rows(results))
+    if results.get("step") is not None:
+        rows.append(("step", str(results["step"])))
     rows += [
         ("N generated", str(results["num_fake"])),
         ("N reference", str(results.get("num_real", "-"))),
