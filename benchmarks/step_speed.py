@@ -310,12 +310,14 @@ def loader_throughput(image_size: int, batch: int, count: int, device: torch.dev
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small configuration")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per step (median)")
     parser.add_argument("--steps", type=int, default=3, help="steps per timed round")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="cpu, cuda or cuda:N (default: cuda when available)")  # fmt: skip
     parser.add_argument("--precisions", nargs="+", choices=["float32", "bfloat16"],
-                        default=["float32", "bfloat16"])  # fmt: skip
-    parser.add_argument("--jpegs", type=int, default=5000)
+                        default=["float32", "bfloat16"], help="began steps to time")  # fmt: skip
+    parser.add_argument("--jpegs", type=int, default=5000,
+                        help="JPEG files made for the loader's measurement")  # fmt: skip
     parser.add_argument("--compile", action="store_true",
                         help="also time each began step under torch.compile")  # fmt: skip
     args = parser.parse_args()

@@ -54,9 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a BEGAN (on the embedded data by default)")
     _add_config_flags(train)
-    train.add_argument("--out", default="runs", help="folder that holds run folders (runs)")
     train.add_argument(
-        "--resume", metavar="RUN", help="continue a run folder or checkpoint, in place"
+        "--out", default="runs", help="folder that holds run folders (default: runs)"
+    )
+    train.add_argument(
+        "--resume", metavar="RUN", help="continue a run folder (or its checkpoint file) in place"
     )
     train.add_argument("--config", metavar="JSON", help="read settings from a config.json")
     train.add_argument(
@@ -72,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("checkpoint", help="a run folder or checkpoint file")
     sample.add_argument("-n", "--num", type=int, default=64, help="how many samples")
-    sample.add_argument("-o", "--output", default="samples.png", help="grid PNG to write")
+    sample.add_argument("-o", "--output", default="samples.png", help="grid image to write")
     sample.add_argument("--individual", metavar="DIR", help="also write one PNG per sample")
     sample.add_argument("--seed", type=int, default=0, help="seed of the latent codes")
     sample.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")

@@ -36,7 +36,9 @@ class TrainConfig:
 
     # Data
     data: str | None = _opt(
-        None, "image folder, .zip, .npz/.npy or IDX file; default: embedded", metavar="PATH"
+        None,
+        "image folder, .zip, .npz/.npy or IDX file (default: the embedded data)",
+        metavar="PATH",
     )
     image_size: int = _opt(32, "side of the square training images (power of two, 16-256)")
     channels: int = _opt(0, "image channels: 1 grey, 3 RGB; 0 picks 1 for grey data sets, else 3")
