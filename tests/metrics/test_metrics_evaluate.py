@@ -22,6 +22,7 @@ def test_identical_sets(blobs, stand_in, cache_dir):
     assert results["kid_subset_size"] == 12 and results["reference_cached"] is False
     assert any("biased upward" in note for note in results["notes"])
     assert any("overlap heavily" in note for note in results["notes"])
+    assert not any("generated against" in note for note in results["notes"])
     assert results["seconds"] >= 0 and results["weights"]["path"] == "stand-in"
     json.dumps(results)  # the CLI's --json needs plain types
 
@@ -120,3 +121,9 @@ def test_inception_score_with_the_headless_file_stops_before_sampling(
     monkeypatch.setattr(evaluate_module, "_sample", lambda *a: pytest.fail("sampled"))
     with pytest.raises(MetricsError, match="1008-way classifier"):
         evaluate_checkpoint(checkpoint, num=10, metrics="fid,is", device="cpu", progress=False)
+
+
+def test_unequal_counts_are_noted(blobs, stand_in, cache_dir):
+    results = evaluate_images(blobs(12, seed=0), blobs(8, seed=1), metrics=("fid",),
+                              progress=False)  # fmt: skip
+    assert any("12 generated against 8 reference" in note for note in results["notes"])

@@ -255,6 +255,11 @@ def _notes(wanted, results: dict, info: WeightsInfo, dim: int) -> list[str]:
             f"KID subsets of {results['kid_subset_size']} from {min(sizes)} images overlap "
             "heavily: kid_std understates the uncertainty"
         )
+    if sizes[0] != sizes[1]:
+        notes.append(
+            f"{sizes[0]} generated against {sizes[1]} reference images: the figures depend on "
+            "both counts; compare them only at the same pair"
+        )
     if not info.official:
         notes.append("weights are not a known standard file: figures are not comparable")
     return notes
