@@ -55,25 +55,28 @@ def test_train_then_resume_then_sample(image_folder, tmp_path, capsys, monkeypat
     assert np.asarray(Image.open(files[0])).shape == (16, 16)
 
 
-def test_resume_with_a_changed_setting_is_refused(image_folder, tmp_path, capsys, monkeypatch):
+@pytest.fixture
+def two_step_run(image_folder, tmp_path, monkeypatch):
+    """A run folder trained for 2 steps on ``image_folder``."""
     monkeypatch.setenv("BEGAN_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "runs"
     with pytest.warns(UserWarning):
         main(["train", "--data", str(image_folder), "--steps", "2", "--out", str(out), *TINY])
     (run,) = out.iterdir()
+    return run
+
+
+def test_resume_with_a_changed_setting_is_refused(two_step_run, capsys):
+    run = two_step_run
     before = (run / "checkpoints" / "latest.pt").read_bytes()
     assert main(["train", "--resume", str(run), "--gamma", "0.9", "--quiet"]) == 2
     assert "--gamma: run has 1.0, asked 0.9" in capsys.readouterr().err
     assert (run / "checkpoints" / "latest.pt").read_bytes() == before
 
 
-def test_resume_refuses_what_it_cannot_continue_in_place(image_folder, tmp_path, capsys,
-                                                         monkeypatch):  # fmt: skip
-    monkeypatch.setenv("BEGAN_CACHE", str(tmp_path / "cache"))
-    out = tmp_path / "runs"
-    with pytest.warns(UserWarning):
-        main(["train", "--data", str(image_folder), "--steps", "2", "--out", str(out), *TINY])
-    (run,) = out.iterdir()
+def test_resume_refuses_what_it_cannot_continue_in_place(two_step_run, image_folder, tmp_path,
+                                                         capsys):  # fmt: skip
+    run = two_step_run
     before = (run / "checkpoints" / "latest.pt").read_bytes()
     loose = tmp_path / "copies" / "sub" / "my.pt"
     loose.parent.mkdir(parents=True)
