@@ -41,6 +41,12 @@ def checkpoint_path(run_or_checkpoint: str | Path) -> Path:
     return path / CHECKPOINT_NAME if path.is_dir() else path
 
 
+def run_folder_of(checkpoint: str | Path) -> RunFolder | None:
+    """The run folder a checkpoint file sits in, or None for a checkpoint copied elsewhere."""
+    run = RunFolder(Path(checkpoint).resolve().parent.parent)
+    return run if run.config.is_file() else None
+
+
 class RunFolder:
     """Paths inside one run folder, and its append-only JSON-lines log."""
 
@@ -65,6 +71,7 @@ class RunFolder:
     def reconstructions(self, step: int) -> Path:
         return self.path / "reconstructions" / f"step-{step:07d}.png"
 
-    def log(self, record: dict[str, Any]) -> None:
-        with open(self.path / "log.jsonl", "a") as log:
+    def log(self, record: dict[str, Any], name: str = "log.jsonl") -> None:
+        """Append ``record`` to the JSON-lines file ``name`` (the training log by default)."""
+        with open(self.path / name, "a") as log:
             log.write(json.dumps(record) + "\n")

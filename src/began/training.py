@@ -32,7 +32,7 @@ from .equilibrium import EquilibriumController, reconstruction_loss
 from .images import save_grid
 from .models import Discriminator, Generator, residual_carry, set_residual_carry
 from .performance import MaybeCompiled, adam, autocast, keep_freed_memory, resolve_precision
-from .run_folder import RunFolder, checkpoint_path, new_run_folder
+from .run_folder import RunFolder, checkpoint_path, new_run_folder, run_folder_of
 from .schedule import PlateauHalving
 
 NUM_FIXED_SAMPLES = 64
@@ -417,11 +417,11 @@ def train(settings: dict, out: str | Path = "runs", resume: str | Path | None = 
     if resume is not None:
         checkpoint = checkpoint_path(resume)
         state = load_checkpoint(checkpoint)
-        run = RunFolder(checkpoint.parent.parent)
-        if not run.config.is_file():  # a copied checkpoint would write a run two folders up
+        run = run_folder_of(checkpoint)
+        if run is None:  # writing beside a copied checkpoint would make a run two folders up
             raise ConfigError(
-                f"--resume {resume}: {checkpoint} is not inside a run folder (no {run.config}); "
-                "resume the run folder itself"
+                f"--resume {resume}: {checkpoint} is not inside a run folder (no config.json "
+                "two folders up); resume the run folder itself"
             )
         saved = TrainConfig.from_dict(state["config"])
         if settings.get("channels") == 0:  # "as the data" was resolved when the run began

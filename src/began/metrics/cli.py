@@ -14,7 +14,7 @@ import time
 from began.metrics.errors import MetricsError
 from began.metrics.evaluate import DEFAULT_BATCH_SIZE, DEFAULT_METRICS, evaluate_checkpoint
 from began.metrics.report import format_table
-from began.run_folder import CONFIG_NAME, EVALUATIONS_NAME, checkpoint_path
+from began.run_folder import EVALUATIONS_NAME, checkpoint_path, run_folder_of
 
 
 def add_evaluate_command(
@@ -74,12 +74,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def record_in_run_folder(checkpoint: str, results: dict) -> None:
     """Append the results to the run's ``evaluations.jsonl``, so figures outlive the terminal."""
     file = checkpoint_path(checkpoint).resolve()
-    run = file.parent.parent
-    if not (run / CONFIG_NAME).is_file():
+    run = run_folder_of(file)
+    if run is None:
         return  # a checkpoint copied out of its run folder
-    record = {**results, "checkpoint": str(file), "time": time.time()}
     try:
-        with open(run / EVALUATIONS_NAME, "a") as log:
-            log.write(json.dumps(record) + "\n")
+        run.log({**results, "checkpoint": str(file), "time": time.time()}, EVALUATIONS_NAME)
     except OSError as error:
-        print(f"began: warning: results not saved in {run}: {error}", file=sys.stderr)
+        print(f"began: warning: results not saved in {run.path}: {error}", file=sys.stderr)
