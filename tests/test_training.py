@@ -7,6 +7,7 @@ import torch
 
 from began.checkpoint import CheckpointError
 from began.run_folder import RunFolder
+from began.sampling import load_generator
 from began.training import Trainer, TrainingError, train
 
 
@@ -175,3 +176,14 @@ def test_fid_and_kid_during_training_go_to_the_log(tiny_config, tiny_images, tmp
     (record,) = [r for r in lines if "fid" in r]
     assert record["step"] == 2 and record["eval_n"] == 6
     assert record["fid"] > 0 and np.isfinite(record["kid"])
+
+
+@pytest.mark.parametrize("steps", [3, 12])  # inside and past the residuals' fade-out
+def test_a_loaded_generator_is_the_one_that_trained(tiny_config, tiny_images, tmp_path, steps):
+    config = dataclasses.replace(tiny_config, residual_steps=10, steps=steps)
+    trainer = Trainer(config, tiny_images, RunFolder(tmp_path))
+    trainer.fit(progress=False)
+    generator, _ = load_generator(tmp_path)
+    with torch.no_grad():
+        expected = trainer.generator(trainer.fixed_z)
+        torch.testing.assert_close(generator(trainer.fixed_z), expected)

@@ -10,7 +10,7 @@ import torch
 from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .images import to_uint8
-from .models import Generator
+from .models import Generator, residual_carry, set_residual_carry
 from .run_folder import checkpoint_path
 from .training import build_generator, resolve_device, sample_z
 
@@ -21,6 +21,10 @@ def load_generator(run_or_checkpoint: str | Path, device: str = "auto"):
     config = TrainConfig.from_dict(state["config"])
     generator = build_generator(config)
     generator.load_state_dict(state["generator"])
+    # The vanishing-residual weight is not saved: it follows the step. Use the one the last
+    # training step ran with, or a run stopped early samples from a different network.
+    last_step = max(int(state["step"]) - 1, 0)
+    set_residual_carry(generator, residual_carry(last_step, config.residual_steps))
     return generator.to(resolve_device(device)).eval(), config
 
 
