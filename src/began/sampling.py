@@ -23,7 +23,7 @@ def load_generator(run_or_checkpoint: str | Path, device: str = "auto"):
     generator.load_state_dict(state["generator"])
     # The vanishing-residual weight is not saved: it follows the step. Use the one the last
     # training step ran with, or a run stopped early samples from a different network.
-    last_step = max(int(state["step"]) - 1, 0)
+    last_step = max(int(state.get("step", config.residual_steps + 1)) - 1, 0)
     set_residual_carry(generator, residual_carry(last_step, config.residual_steps))
     return generator.to(resolve_device(device)).eval(), config
 
